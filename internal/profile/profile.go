@@ -64,6 +64,10 @@ type Profile struct {
 	SecretKMSKeyID           string `json:"secretKmsKeyId,omitempty"`
 
 	Tags map[string]string `json:"tags"`
+
+	// derived marks names ApplyDefaults made from replicationGroupId, so
+	// that a bad id is reported once, not again through every derived name.
+	derived map[string]string
 }
 
 // AtRestEncryption is always on (R5); only the key is a choice.
@@ -232,11 +236,14 @@ func (p *Profile) ApplyDefaults() {
 	if p.ParameterGroupFamily == "" {
 		p.ParameterGroupFamily = familyFor(p.EngineVersion)
 	}
+	p.derived = map[string]string{}
 	if p.ParameterGroupName == "" && p.ReplicationGroupID != "" {
 		p.ParameterGroupName = p.ReplicationGroupID + "-" + strings.ReplaceAll(p.ParameterGroupFamily, ".", "-")
+		p.derived["parameterGroupName"] = p.ParameterGroupName
 	}
 	if p.SubnetGroupName == "" && p.ReplicationGroupID != "" {
 		p.SubnetGroupName = p.ReplicationGroupID + "-subnets"
+		p.derived["subnetGroupName"] = p.SubnetGroupName
 	}
 	if p.Port == 0 {
 		p.Port = DefaultPort

@@ -177,8 +177,8 @@ func (p *Profile) checkIdentity(c *checker) {
 		{"parameterGroupName", p.ParameterGroupName},
 		{"subnetGroupName", p.SubnetGroupName},
 	} {
-		if f.value == "" {
-			continue // only empty when replicationGroupId is, which is reported
+		if f.value == "" || p.derived[f.field] == f.value {
+			continue // derived from replicationGroupId, which is checked above
 		}
 		if msg := elastiCacheNameRule(f.value, 255); msg != "" {
 			c.add(f.field, "leave it out to use the default derived from replicationGroupId", "%q %s", f.value, msg)
