@@ -1,7 +1,7 @@
 # ecprov: `make demo` runs the whole thing on the local emulator; `make test`
 # runs every test. Both install what they need (scripts/deps.sh).
 
-FUNCTIONS    := createcluster waitready publishsecret alarms
+FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 GO           ?= go
 

@@ -6,6 +6,7 @@ package awsclient
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -24,4 +25,16 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Con
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// EventBusEnv names the environment variable that carries the project's
+// event bus name into the functions that put events.
+const EventBusEnv = "ECPROV_EVENT_BUS"
+
+// EventBus is the project's bus, "ecprov" unless ECPROV_EVENT_BUS says otherwise.
+func EventBus() string {
+	if b := os.Getenv(EventBusEnv); b != "" {
+		return b
+	}
+	return "ecprov"
 }

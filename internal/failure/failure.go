@@ -19,6 +19,8 @@ import (
 const (
 	// InvalidProfile: the profile breaks a rule; nothing was created.
 	InvalidProfile = "InvalidProfile"
+	// InvalidInput: the event is malformed (a field missing or of the wrong kind).
+	InvalidInput = "InvalidInput"
 	// NetworkCheckFailed: subnets or security groups fail the pre-flight (R2, R7).
 	NetworkCheckFailed = "NetworkCheckFailed"
 	// CreateFailed: the replication group is in create-failed.
@@ -38,7 +40,7 @@ const (
 )
 
 // Names lists every error name, for documentation and tests.
-var Names = []string{InvalidProfile, NetworkCheckFailed, CreateFailed, NotFound,
+var Names = []string{InvalidProfile, InvalidInput, NetworkCheckFailed, CreateFailed, NotFound,
 	ImmutableSettingChanged, RetryableAWSError, AWSError, GroupBeingDeleted}
 
 // Error is an error with a stable name. Its Error() text is the cause that
@@ -91,6 +93,7 @@ var retryableCodes = map[string]bool{
 	"InvalidReplicationGroupState":    true,
 	"InvalidCacheClusterState":        true,
 	"InvalidCacheParameterGroupState": true,
+	"CacheSubnetGroupInUse":           true,
 	"ConcurrentModificationException": true,
 	"InternalServiceError":            true,
 	"InternalFailure":                 true,

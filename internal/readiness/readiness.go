@@ -54,7 +54,7 @@ type Waiter struct {
 func (w *Waiter) WaitReady(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, w.Log).With("replication_group_id", in.ReplicationGroupID)
 	if in.ReplicationGroupID == "" {
-		return Output{}, failure.New(failure.InvalidProfile, "waitready: replicationGroupId is empty")
+		return Output{}, failure.New(failure.InvalidInput, "waitready: replicationGroupId is empty")
 	}
 	out := Output{ReplicationGroupID: in.ReplicationGroupID, Poll: Poll{Attempt: in.Poll.Attempt + 1, WaitedSeconds: in.Poll.WaitedSeconds}}
 	g, err := cluster.FindReplicationGroupByID(ctx, w.ElastiCache, in.ReplicationGroupID)

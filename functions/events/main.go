@@ -1,0 +1,27 @@
+// Command events puts one ecprov event (Provisioned, Provisioning Failed,
+// Reconciled, Torn Down) on the project's bus, named by ECPROV_EVENT_BUS.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/ecprov/ecprov/internal/awsclient"
+	"github.com/ecprov/ecprov/internal/eventbus"
+	"github.com/ecprov/ecprov/internal/failure"
+	"github.com/ecprov/ecprov/internal/logging"
+)
+
+func main() {
+	log := logging.New(os.Stdout)
+	cfg, err := awsclient.Load(context.Background())
+	if err != nil {
+		log.Error("start-up failed", "error", err)
+		os.Exit(1)
+	}
+	h := &eventbus.Putter{Bus: awsclient.EventBus(), Events: eventbridge.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Put))
+}
