@@ -105,14 +105,14 @@ var EngineVersions = map[string]string{
 // Parameters ecprov knows how to validate; others would be accepted by
 // ElastiCache, but a typo there silently does nothing, so we refuse them.
 var parameterRules = map[string]func(string) string{
-	"timeout":                intRange(0, 2147483647),
-	"maxmemory-policy":       oneOf("volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random", "allkeys-random", "volatile-ttl", "noeviction"),
-	"maxmemory-samples":      intRange(1, 64),
-	"tcp-keepalive":          intRange(0, 2147483647),
-	"notify-keyspace-events": keyspaceEvents,
-	"lazyfree-lazy-eviction": oneOf("yes", "no"),
-	"lazyfree-lazy-expire":   oneOf("yes", "no"),
-	"activedefrag":           oneOf("yes", "no"),
+	"timeout":                 intRange(0, 2147483647),
+	"maxmemory-policy":        oneOf("volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random", "allkeys-random", "volatile-ttl", "noeviction"),
+	"maxmemory-samples":       intRange(1, 64),
+	"tcp-keepalive":           intRange(0, 2147483647),
+	"notify-keyspace-events":  keyspaceEvents,
+	"lazyfree-lazy-eviction":  oneOf("yes", "no"),
+	"lazyfree-lazy-expire":    oneOf("yes", "no"),
+	"activedefrag":            oneOf("yes", "no"),
 	"slowlog-log-slower-than": intRange(-1, 2147483647),
 	"slowlog-max-len":         intRange(0, 2147483647),
 	"maxclients":              intRange(1, 65000),
