@@ -18,7 +18,11 @@ const (
 const usage = `ecprov: provision and keep healthy an ElastiCache Redis replication group per environment
 
 Usage:
-  ecprov validate --env ENV | --profile FILE [--output text|json]
+  ecprov validate  --env ENV | --profile FILE [--output text|json]
+  ecprov provision --env ENV [--region R] [--endpoint-url URL] [--output text|json]
+  ecprov status    --env ENV
+  ecprov failover  --env ENV [--wait 5m]
+  ecprov teardown  --env ENV
   ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s]
 
 Profiles are read from environments/ENV.json (override the folder with
@@ -37,6 +41,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "validate":
 		return validateCmd(args[1:], stdout, stderr)
+	case "provision":
+		return runStateMachine(args[1:], stdout, stderr, "provision", "provision")
+	case "teardown":
+		return runStateMachine(args[1:], stdout, stderr, "teardown", "teardown")
+	case "status":
+		return statusCmd(args[1:], stdout, stderr)
+	case "failover":
+		return failoverCmd(args[1:], stdout, stderr)
 	case "local":
 		return localCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
