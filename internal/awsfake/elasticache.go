@@ -81,6 +81,8 @@ type ElastiCache struct {
 	Nodes        map[string]*Node // by replication group id
 	Tags         map[string]map[string]string
 	CreateStatus string
+	// LastFinalSnapshot is the FinalSnapshotIdentifier of the last delete.
+	LastFinalSnapshot string
 }
 
 // NewElastiCache returns an empty fake.
@@ -436,4 +438,58 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func (f *ElastiCache) DeleteReplicationGroup(_ context.Context, in *elasticache.DeleteReplicationGroupInput, _ ...func(*elasticache.Options)) (*elasticache.DeleteReplicationGroupOutput, error) {
+	if err := f.record("DeleteReplicationGroup"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := aws.ToString(in.ReplicationGroupId)
+	g, ok := f.Groups[id]
+	if !ok {
+		return nil, APIError("ReplicationGroupNotFoundFault", "not found")
+	}
+	g.Status = aws.String("deleting")
+	f.LastFinalSnapshot = aws.ToString(in.FinalSnapshotIdentifier)
+	cp := *g
+	return &elasticache.DeleteReplicationGroupOutput{ReplicationGroup: &cp}, nil
+}
+
+func (f *ElastiCache) DeleteCacheParameterGroup(_ context.Context, in *elasticache.DeleteCacheParameterGroupInput, _ ...func(*elasticache.Options)) (*elasticache.DeleteCacheParameterGroupOutput, error) {
+	if err := f.record("DeleteCacheParameterGroup"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := aws.ToString(in.CacheParameterGroupName)
+	if _, ok := f.ParamGroups[name]; !ok {
+		return nil, APIError("CacheParameterGroupNotFound", "not found")
+	}
+	delete(f.ParamGroups, name)
+	delete(f.Params, name)
+	return &elasticache.DeleteCacheParameterGroupOutput{}, nil
+}
+
+func (f *ElastiCache) DeleteCacheSubnetGroup(_ context.Context, in *elasticache.DeleteCacheSubnetGroupInput, _ ...func(*elasticache.Options)) (*elasticache.DeleteCacheSubnetGroupOutput, error) {
+	if err := f.record("DeleteCacheSubnetGroup"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := aws.ToString(in.CacheSubnetGroupName)
+	if _, ok := f.SubnetGroups[name]; !ok {
+		return nil, APIError("CacheSubnetGroupNotFoundFault", "not found")
+	}
+	delete(f.SubnetGroups, name)
+	return &elasticache.DeleteCacheSubnetGroupOutput{}, nil
+}
+
+// Forget removes a group as if its deletion had finished.
+func (f *ElastiCache) Forget(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.Groups, id)
+	delete(f.Nodes, id)
 }

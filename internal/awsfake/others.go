@@ -13,6 +13,8 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
@@ -272,4 +274,65 @@ func (f *CloudWatch) DeleteAlarms(_ context.Context, in *cloudwatch.DeleteAlarms
 		delete(f.Alarms, n)
 	}
 	return &cloudwatch.DeleteAlarmsOutput{}, nil
+}
+
+func (f *SecretsManager) ListSecrets(_ context.Context, in *secretsmanager.ListSecretsInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretsOutput, error) {
+	if err := f.record("ListSecrets"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &secretsmanager.ListSecretsOutput{}
+	for name, s := range f.Secrets {
+		entry := smtypes.SecretListEntry{Name: aws.String(name), ARN: aws.String(s.ARN), DeletedDate: s.Deleted}
+		for k, v := range s.Tags {
+			entry.Tags = append(entry.Tags, smtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		out.SecretList = append(out.SecretList, entry)
+	}
+	return out, nil
+}
+
+func (f *SecretsManager) DeleteSecret(_ context.Context, in *secretsmanager.DeleteSecretInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.DeleteSecretOutput, error) {
+	if err := f.record("DeleteSecret"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.find(aws.ToString(in.SecretId))
+	if err != nil {
+		return nil, err
+	}
+	if aws.ToBool(in.ForceDeleteWithoutRecovery) {
+		for name, other := range f.Secrets {
+			if other == s {
+				delete(f.Secrets, name)
+			}
+		}
+		return &secretsmanager.DeleteSecretOutput{ARN: aws.String(s.ARN)}, nil
+	}
+	when := time.Now().AddDate(0, 0, int(aws.ToInt64(in.RecoveryWindowInDays)))
+	s.Deleted = &when
+	return &secretsmanager.DeleteSecretOutput{ARN: aws.String(s.ARN), DeletionDate: &when}, nil
+}
+
+// EventBridge records the events put on each bus.
+type EventBridge struct {
+	Calls
+	mu      sync.Mutex
+	Entries []ebtypes.PutEventsRequestEntry
+}
+
+func (f *EventBridge) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	if err := f.record("PutEvents"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		f.Entries = append(f.Entries, e)
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String(fmt.Sprintf("event-%d", len(f.Entries)))})
+	}
+	return out, nil
 }

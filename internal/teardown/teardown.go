@@ -99,10 +99,15 @@ func (r *Remover) Handle(ctx context.Context, in Input) (Output, error) {
 		if err := r.deleteSecret(ctx, p.SecretName, int64(p.SecretRecoveryWindowDays), &out); err != nil {
 			return out, err
 		}
-		if _, err := r.Profiles.Handle(ctx, profilestore.Input{Action: "delete", Profile: in.Profile}); err != nil {
+		stored, err := r.Profiles.Handle(ctx, profilestore.Input{Action: "delete", Profile: in.Profile})
+		if err != nil {
 			return out, err
 		}
-		out.Deleted = append(out.Deleted, "stored-profile "+profilestore.Name(p))
+		if stored.Changed {
+			out.Deleted = append(out.Deleted, "stored-profile "+stored.Name)
+		} else {
+			out.AlreadyGone = append(out.AlreadyGone, "stored-profile "+stored.Name)
+		}
 	default:
 		return out, failure.New(failure.InvalidInput, "teardown: step %q is not alarms, group, groups or secret", in.Step)
 	}
