@@ -129,7 +129,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 		out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id+" (deleting)")
 		return nil
 	}
-	in := &elasticache.DeleteReplicationGroupInput{ReplicationGroupId: aws.String(id), RetainPrimaryCluster: aws.Bool(false)}
+	in := &elasticache.DeleteReplicationGroupInput{ReplicationGroupId: aws.String(id)}
 	// A group that never became available has no data to keep, and AWS
 	// refuses a final snapshot of it.
 	if status != cluster.StatusCreateFailed {
