@@ -181,9 +181,9 @@ func Diff(want, have Settings) Delta {
 	if have.SubnetGroupName != "" && want.SubnetGroupName != have.SubnetGroupName {
 		fixed("subnetGroupName", have.SubnetGroupName, want.SubnetGroupName, "a group's subnet group is fixed at creation")
 	}
-	if have.Port != 0 && want.Port != have.Port {
-		fixed("port", strconv.Itoa(int(have.Port)), strconv.Itoa(int(want.Port)), "the port is fixed at creation")
-	}
+	// The port is fixed at creation and not compared: clients read the real
+	// one from the secret, and the local emulator maps every node to a free
+	// local port, so the endpoint port need not equal the profile's.
 	if want.NumCacheClusters != have.NumCacheClusters {
 		fixed("numCacheClusters", strconv.Itoa(have.NumCacheClusters), strconv.Itoa(want.NumCacheClusters), "ecprov does not change the replica count yet; use IncreaseReplicaCount/DecreaseReplicaCount")
 	}
