@@ -1,15 +1,65 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/ecprov/ecprov/emulator"
+	"github.com/ecprov/ecprov/internal/logging"
 )
 
 func localCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "up" {
-		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local]")
+		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s]")
 		return exitBadInput
 	}
-	fmt.Fprintln(stderr, "ecprov local up: the emulator is not wired yet")
-	return exitFailure
+	fs := flag.NewFlagSet("local up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", emulator.DefaultPort, "port on 127.0.0.1")
+	dataDir := fs.String("data-dir", ".ecprov/local", "where the CA, node data and snapshots go")
+	createDelay := fs.Duration("create-delay", 0, "keep new replication groups in creating this long, on top of the real start-up")
+	metrics := fs.Duration("metrics-interval", 5*time.Second, "how often node metrics are collected and alarms evaluated")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitBadInput
+	}
+	emu, err := emulator.New(emulator.Options{
+		Port: *port, DataDir: *dataDir, CreateDelay: *createDelay, MetricsInterval: *metrics,
+		Logger: logging.New(stderr),
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	// Close on every exit path: no redis-server may outlive the emulator.
+	defer emu.Close()
+	if err := emu.Start(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	env := emu.Env()
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(stdout, "ecprov emulator listening on %s (Ctrl-C stops it and every redis-server it started)\n", emu.URL())
+	fmt.Fprintln(stdout, "A client needs:")
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "  export %s=%s\n", k, env[k])
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	got := <-sig
+	fmt.Fprintf(stdout, "%s: stopping\n", got)
+	if err := emu.Close(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	return exitOK
 }
