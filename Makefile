@@ -5,7 +5,7 @@ FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 GO           ?= go
 
-.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean
+.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench
 
 all: build build-local ecprov
 
@@ -50,3 +50,7 @@ sizes: build
 
 clean:
 	rm -rf dist bin cdk.out
+
+## bench: measure and regenerate docs/benchmarks.md and docs/benchmarks.json
+bench: deps build ecprov
+	$(GO) run ./scripts/bench
