@@ -1,0 +1,235 @@
+package eventbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Delivery records the delivery of one event to one target: every attempt
+// and the outcome. Input is what the target was sent.
+type Delivery struct {
+	EventID   string
+	Bus       string
+	Rule      string
+	RuleARN   string
+	TargetID  string
+	TargetARN string
+	Input     []byte
+	// Attempts made; 0 when the input could not be built.
+	Attempts int
+	// Errors holds the error of each failed attempt, in order.
+	Errors    []string
+	Succeeded bool
+	// DeadLetterARN is the target's dead-letter queue when a failed event
+	// would have been sent there (the emulator has no SQS; it only records
+	// it).
+	DeadLetterARN string
+	Started       time.Time
+	Finished      time.Time
+}
+
+// PermanentError wraps an Invoker error that retrying cannot fix (the
+// function does not exist, the payload is refused): the delivery stops at
+// once, as EventBridge does for such errors.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// deliveryLog keeps finished deliveries and counts those in flight.
+type deliveryLog struct {
+	mu       sync.Mutex
+	done     *ring[Delivery]
+	inFlight int
+	idle     chan struct{} // closed when inFlight drops to 0
+}
+
+func newDeliveryLog(n int) *deliveryLog {
+	idle := make(chan struct{})
+	close(idle)
+	return &deliveryLog{done: newRing[Delivery](n), idle: idle}
+}
+
+func (l *deliveryLog) begin() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inFlight == 0 {
+		l.idle = make(chan struct{})
+	}
+	l.inFlight++
+}
+
+func (l *deliveryLog) end(d Delivery) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.done.add(d)
+	l.release()
+}
+
+// release ends one unit of work in flight; l.mu is held.
+func (l *deliveryLog) release() {
+	l.inFlight--
+	if l.inFlight == 0 {
+		close(l.idle)
+	}
+}
+
+// hold keeps Drain waiting until the returned func is called, so that
+// deliveries about to start are not missed.
+func (l *deliveryLog) hold() func() {
+	l.begin()
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.release()
+	}
+}
+
+// Deliveries returns the finished deliveries, oldest first; the last
+// Options.DeliveryLogSize are kept.
+func (svc *Service) Deliveries() []Delivery {
+	svc.deliveries.mu.Lock()
+	defer svc.deliveries.mu.Unlock()
+	return svc.deliveries.done.all()
+}
+
+// Drain waits until no delivery is in flight (scheduled rules may start
+// new ones afterwards).
+func (svc *Service) Drain(ctx context.Context) error {
+	svc.deliveries.mu.Lock()
+	idle := svc.deliveries.idle
+	svc.deliveries.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startDelivery builds the target's input and delivers it in the
+// background.
+func (svc *Service) startDelivery(a *accepted, ruleName, ruleARN string, t *target) {
+	d := Delivery{
+		EventID: a.env.ID, Bus: a.bus, Rule: ruleName, RuleARN: ruleARN,
+		TargetID: t.spec.ID, TargetARN: t.spec.Arn, Started: svc.opts.Now().UTC(),
+	}
+	if t.spec.DeadLetterConfig != nil {
+		d.DeadLetterARN = t.spec.DeadLetterConfig.Arn
+	}
+	svc.deliveries.begin()
+	if svc.ctx.Err() != nil {
+		d.Errors = []string{"the emulator is shut down"}
+		svc.deliveries.end(d)
+		return
+	}
+	svc.wg.Add(1)
+	go func() {
+		defer svc.wg.Done()
+		svc.deliver(&d, a, t)
+		d.Finished = svc.opts.Now().UTC()
+		if d.Succeeded {
+			d.DeadLetterARN = ""
+		}
+		svc.deliveries.end(d)
+	}()
+}
+
+func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
+	log := svc.log.With("eventId", d.EventID, "bus", d.Bus, "rule", d.Rule, "targetId", d.TargetID, "targetArn", d.TargetARN)
+	tc := &transformContext{
+		event: a.decoded, eventJSON: a.json,
+		eventNoDetail: marshal(envelopeNoDetail{
+			ID: a.env.ID, Account: a.env.Account, DetailType: a.env.DetailType,
+			Time: a.ingestion.Format(time.RFC3339), Source: a.env.Source,
+			Region: a.env.Region, Resources: a.env.Resources, Version: a.env.Version,
+		}),
+		ruleARN: d.RuleARN, ruleName: d.Rule, ingestionTime: a.ingestion.Format(time.RFC3339),
+	}
+	input, err := t.input(tc)
+	if err != nil {
+		// AWS drops such events (they show as failed invocations).
+		d.Errors = append(d.Errors, err.Error())
+		log.Warn("event not delivered: input transformation failed", "err", err)
+		return
+	}
+	d.Input = input
+
+	attempts := 1 + svc.opts.DefaultRetries
+	maxAge := 24 * time.Hour
+	if rp := t.spec.RetryPolicy; rp != nil {
+		if rp.MaximumRetryAttempts != nil {
+			attempts = 1 + *rp.MaximumRetryAttempts
+		}
+		if rp.MaximumEventAgeInSeconds != nil {
+			maxAge = time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second
+		}
+	}
+	backoff := svc.opts.RetryBackoff
+	for {
+		d.Attempts++
+		err := svc.invoke(svc.ctx, d.TargetARN, input)
+		if err == nil {
+			d.Succeeded = true
+			log.Info("event delivered", "attempts", d.Attempts)
+			return
+		}
+		d.Errors = append(d.Errors, err.Error())
+		var perm *PermanentError
+		stop := errors.As(err, &perm) || d.Attempts >= attempts ||
+			svc.opts.Now().Sub(a.ingestion)+backoff > maxAge
+		if stop {
+			log.Warn("event delivery failed", "attempts", d.Attempts, "err", err, "deadLetterArn", d.DeadLetterARN)
+			return
+		}
+		log.Info("event delivery failed; retrying", "attempt", d.Attempts, "err", err, "backoff", backoff)
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-svc.ctx.Done():
+			timer.Stop()
+			d.Errors = append(d.Errors, "emulator shut down before the next retry")
+			return
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// invoke sends input to a target by the kind of its ARN.
+func (svc *Service) invoke(ctx context.Context, arn string, input []byte) error {
+	kind := targetKind(arn)
+	if kind == "" {
+		return Permanent(fmt.Errorf("target %s: the emulator delivers only to Lambda functions and Step Functions state machines", arn))
+	}
+	if svc.opts.Invoker == nil {
+		return Permanent(errors.New("no Invoker is configured for EventBridge targets"))
+	}
+	if kind == "lambda" {
+		return svc.opts.Invoker.InvokeLambda(ctx, arn, input)
+	}
+	return svc.opts.Invoker.StartExecution(ctx, arn, input)
+}
+
+// targetKind tells Lambda functions (arn:aws:lambda:R:A:function:NAME,
+// optionally with a qualifier) from state machines
+// (arn:aws:states:R:A:stateMachine:NAME); "" for anything else.
+func targetKind(arn string) string {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) < 7 || parts[0] != "arn" {
+		return ""
+	}
+	switch {
+	case parts[2] == "lambda" && parts[5] == "function":
+		return "lambda"
+	case parts[2] == "states" && parts[5] == "stateMachine":
+		return "states"
+	}
+	return ""
+}

@@ -1,0 +1,64 @@
+package eventbridge
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// ErrBusNotFound is the error of Put for a bus that does not exist;
+// errors.Is matches it.
+var ErrBusNotFound = errors.New("eventbridge: event bus does not exist")
+
+// apiError is an error with an EventBridge error code. Messages follow
+// AWS's wording (as recorded against AWS), since tools match on them.
+type apiError struct {
+	Code    string
+	Message string
+	Status  int
+	is      error // a sentinel errors.Is matches, if any
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+func (e *apiError) Unwrap() error { return e.is }
+
+func clientError(code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+func errValidation(format string, args ...any) *apiError {
+	return clientError("ValidationException", format, args...)
+}
+
+func errBusNotFound(name string) *apiError {
+	e := clientError("ResourceNotFoundException", "Event bus %s does not exist.", name)
+	e.is = ErrBusNotFound
+	return e
+}
+
+func errRuleNotFound(rule, bus string) *apiError {
+	return clientError("ResourceNotFoundException", "Rule %s does not exist on EventBus %s.", rule, bus)
+}
+
+// constraint collects violations of the API model's member constraints and
+// renders them as AWS's front end does: "1 validation error detected:
+// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
+type constraint []string
+
+func (c *constraint) check(ok bool, value any, member, rule string) {
+	if !ok {
+		*c = append(*c, fmt.Sprintf("Value '%v' at '%s' failed to satisfy constraint: Member must %s", value, member, rule))
+	}
+}
+
+func (c constraint) err() error {
+	switch len(c) {
+	case 0:
+		return nil
+	case 1:
+		return errValidation("1 validation error detected: %s", c[0])
+	default:
+		return errValidation("%d validation errors detected: %s", len(c), strings.Join(c, "; "))
+	}
+}

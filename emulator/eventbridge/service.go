@@ -1,0 +1,225 @@
+// Package eventbridge emulates Amazon EventBridge (AWS JSON 1.1, signing
+// name "events"): event buses, rules with event patterns (see package
+// eventpattern) or schedules, targets with Input / InputPath /
+// InputTransformer, PutEvents, and the delivery of matching events to Lambda
+// functions and Step Functions state machines through an Invoker, with
+// retries per the target's RetryPolicy.
+//
+// The wire side (decoding requests, encoding results and errors) is in this
+// file and wire.go; the service model (buses, rules, targets, delivery) is
+// in the others.
+package eventbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
+	"github.com/ecprov/ecprov/emulator/server"
+)
+
+// Invoker delivers events to targets. The emulator's wiring implements it
+// with the Lambda and Step Functions emulators.
+type Invoker interface {
+	// InvokeLambda invokes a function asynchronously (InvocationType
+	// Event), as EventBridge does.
+	InvokeLambda(ctx context.Context, functionARN string, payload []byte) error
+	// StartExecution starts a state machine execution with input.
+	StartExecution(ctx context.Context, stateMachineARN string, input []byte) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Region    string // default us-east-1
+	AccountID string // default 000000000000
+	Logger    *slog.Logger
+	// Invoker delivers to targets; without one every delivery fails (and
+	// is recorded as failed).
+	Invoker Invoker
+	// ScheduleScale multiplies the waits of scheduled rules: 1 (the
+	// default) is real time, 0.001 fires rate(1 minute) every 60 ms. The
+	// time of a scheduled event is the schedule's own (simulated) time.
+	ScheduleScale float64
+	// DefaultRetries is the number of retries of a target without a
+	// RetryPolicy (default 2; AWS's own default is 185 over 24 hours,
+	// which would hide failures in a local run).
+	DefaultRetries int
+	// RetryBackoff is the wait before the first retry; it doubles on each
+	// retry up to 30 s (default 200 ms).
+	RetryBackoff time.Duration
+	// EventLogSize bounds the events kept per bus for Events (default 1000).
+	EventLogSize int
+	// DeliveryLogSize bounds the records kept for Deliveries (default 1000).
+	DeliveryLogSize int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service is the EventBridge emulator; it implements server.Service.
+// Close stops its schedules and waits for deliveries in flight.
+type Service struct {
+	opts       Options
+	log        *slog.Logger
+	operations map[string]operation
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // schedules and deliveries
+
+	mu     sync.Mutex
+	buses  map[string]*bus
+	events map[string]*ring[RecordedEvent]
+	// scheduleGen numbers schedule goroutines, so that a stopped one
+	// cannot fire for a rule that was replaced meanwhile.
+	scheduleGen int
+
+	deliveries *deliveryLog
+}
+
+type operation func(ctx context.Context, body []byte) (any, error)
+
+// New returns an EventBridge with the default event bus.
+func New(opts Options) *Service {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ScheduleScale <= 0 {
+		opts.ScheduleScale = 1
+	}
+	if opts.DefaultRetries <= 0 {
+		opts.DefaultRetries = 2
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 200 * time.Millisecond
+	}
+	if opts.EventLogSize <= 0 {
+		opts.EventLogSize = 1000
+	}
+	if opts.DeliveryLogSize <= 0 {
+		opts.DeliveryLogSize = 1000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := &Service{
+		opts:       opts,
+		log:        opts.Logger.With("service", "events"),
+		ctx:        ctx,
+		cancel:     cancel,
+		buses:      map[string]*bus{},
+		events:     map[string]*ring[RecordedEvent]{},
+		deliveries: newDeliveryLog(opts.DeliveryLogSize),
+	}
+	now := opts.Now().UTC()
+	svc.buses[defaultBus] = &bus{name: defaultBus, arn: svc.busARN(defaultBus), created: now, modified: now,
+		tags: map[string]string{}, rules: map[string]*rule{}}
+	svc.operations = map[string]operation{
+		"CreateEventBus":      handle(svc.createEventBus),
+		"DescribeEventBus":    handle(svc.describeEventBus),
+		"DeleteEventBus":      handle(svc.deleteEventBus),
+		"ListEventBuses":      handle(svc.listEventBuses),
+		"PutRule":             handle(svc.putRule),
+		"DescribeRule":        handle(svc.describeRule),
+		"ListRules":           handle(svc.listRules),
+		"DeleteRule":          handle(svc.deleteRule),
+		"EnableRule":          handle(svc.enableRule),
+		"DisableRule":         handle(svc.disableRule),
+		"PutTargets":          handle(svc.putTargets),
+		"ListTargetsByRule":   handle(svc.listTargetsByRule),
+		"RemoveTargets":       handle(svc.removeTargets),
+		"PutEvents":           handle(svc.putEvents),
+		"TestEventPattern":    handle(svc.testEventPattern),
+		"TagResource":         handle(svc.tagResource),
+		"UntagResource":       handle(svc.untagResource),
+		"ListTagsForResource": handle(svc.listTagsForResource),
+	}
+	return svc
+}
+
+// Close stops scheduled rules and waits for deliveries in flight, whose
+// retries are abandoned.
+func (svc *Service) Close() error {
+	svc.cancel()
+	svc.wg.Wait()
+	return nil
+}
+
+// handle adapts a typed handler to the wire: decode, call, and hand back
+// the output for encoding.
+func handle[In, Out any](fn func(context.Context, *In) (*Out, error)) operation {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if err := awsjson.Unmarshal(body, in); err != nil {
+			return nil, clientError("SerializationException", "Cannot parse the request body: %v", err)
+		}
+		return fn(ctx, in)
+	}
+}
+
+// targetPrefix is the X-Amz-Target prefix of EventBridge operations.
+const targetPrefix = "AWSEvents"
+
+// SigningName implements server.Service.
+func (*Service) SigningName() string { return "events" }
+
+// Operation implements server.Service.
+func (*Service) Operation(r *http.Request, _ []byte) string {
+	prefix, op := awsjson.Target(r)
+	if prefix != targetPrefix {
+		return ""
+	}
+	return op
+}
+
+// WriteError implements server.Service.
+func (*Service) WriteError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
+	awsjson.WriteError(w, awsjson.Version11, awsjson.Error{Status: status, Type: code, Message: message})
+}
+
+// ServeHTTP implements http.Handler.
+func (svc *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	prefix, name := awsjson.Target(r)
+	op, ok := svc.operations[name]
+	if prefix != targetPrefix || !ok {
+		svc.WriteError(w, r, http.StatusBadRequest, "UnknownOperationException",
+			fmt.Sprintf("ecprov emulator: EventBridge operation %q is not supported (X-Amz-Target %q)", name, r.Header.Get("X-Amz-Target")))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		svc.WriteError(w, r, http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	out, err := op(r.Context(), body)
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			svc.log.ErrorContext(r.Context(), "operation failed", "requestId", server.RequestID(r.Context()), "operation", name, "err", err)
+			ae = &apiError{Code: "InternalException", Message: err.Error(), Status: http.StatusInternalServerError}
+		}
+		svc.WriteError(w, r, ae.Status, ae.Code, ae.Message)
+		return
+	}
+	awsjson.WriteResult(w, awsjson.Version11, out)
+}
+
+// logAttrs are the attributes every log line of a request carries.
+func logAttrs(ctx context.Context, args ...any) []any {
+	if id := server.RequestID(ctx); id != "" {
+		args = append(args, "requestId", id)
+	}
+	return args
+}
