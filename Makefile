@@ -5,7 +5,7 @@ FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 GO           ?= go
 
-.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench
+.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench asl
 
 all: build build-local ecprov
 
@@ -27,12 +27,19 @@ build-local:
 ecprov:
 	$(GO) build -o bin/ecprov ./cmd/ecprov
 
-## deps: install what the tests and the demo need (redis-server, ...)
+## deps: install what the tests and the demo need (redis-server, Node 22 and the npm tools)
 deps:
 	@bash scripts/deps.sh
+	@bash scripts/node-deps.sh >/dev/null
 
-## test: every test, with the real redis-server; also checks formatting and artifact sizes
-test: deps fmt-check vet test-unit sizes
+## test: every test, with the real redis-server; also checks formatting, the state machines and artifact sizes
+test: deps fmt-check vet asl build-local test-unit sizes
+
+## asl: validate every state machine file with asl-validator
+asl:
+	@for f in statemachine/*.asl.json; do \
+	  node_modules/.bin/node node_modules/.bin/asl-validator --json-path "$$f" || exit 1; \
+	done
 
 vet:
 	$(GO) vet ./...

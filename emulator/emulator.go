@@ -20,6 +20,10 @@ import (
 	"github.com/ecprov/ecprov/emulator/cloudwatch"
 	"github.com/ecprov/ecprov/emulator/ec2"
 	"github.com/ecprov/ecprov/emulator/elasticache"
+	ebsvc "github.com/ecprov/ecprov/emulator/eventbridge"
+	"github.com/ecprov/ecprov/emulator/lambda"
+	snssvc "github.com/ecprov/ecprov/emulator/sns"
+	"github.com/ecprov/ecprov/emulator/stepfunctions"
 	"github.com/ecprov/ecprov/emulator/secretsmanager"
 	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/emulator/tlsca"
@@ -53,6 +57,9 @@ type Options struct {
 	OnNotice func(topicARN string, n elasticache.Notice)
 	// OnAlarmStateChange receives every CloudWatch alarm state change.
 	OnAlarmStateChange func(cloudwatch.StateChange)
+	// Orchestration, when set, adds Lambda, Step Functions, EventBridge and
+	// SNS, and deploys ecprov's functions, state machines, rules and topic.
+	Orchestration *Orchestration
 }
 
 // Emulator is the running endpoint. Create it with New, then Start.
@@ -66,6 +73,13 @@ type Emulator struct {
 	ec2            *ec2.Service
 	secretsManager *secretsmanager.Service
 	cloudWatch     *cloudwatch.Service
+
+	// Part 2, present with Options.Orchestration.
+	lambda        *lambda.Service
+	stepFunctions *stepfunctions.Service
+	eventBridge   *ebsvc.Service
+	sns           *snssvc.Service
+	topicARN      string
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -106,7 +120,7 @@ func New(opts Options) (*Emulator, error) {
 		CA:          ca,
 		Network:     e.ec2.Network(),
 		Logger:      opts.Logger,
-		Notify:      opts.OnNotice,
+		Notify:      func(topic string, n elasticache.Notice) { e.notice(topic, n) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("emulator: elasticache: %w", err)
@@ -123,7 +137,7 @@ func New(opts Options) (*Emulator, error) {
 		OnStateChange:   opts.OnAlarmStateChange,
 	})
 
-	e.router = server.New(opts.Logger, e.elastiCache, e.ec2, e.secretsManager, e.cloudWatch)
+	e.router = server.New(opts.Logger, cloudTrail{Service: e.elastiCache, emu: e}, e.ec2, e.secretsManager, e.cloudWatch)
 	return e, nil
 }
 
@@ -152,6 +166,11 @@ func (e *Emulator) Start() error {
 		}
 	}()
 	e.cloudWatch.Start()
+	if e.opts.Orchestration != nil {
+		if err := e.startOrchestration("http://" + ln.Addr().String()); err != nil {
+			return fmt.Errorf("emulator: orchestration: %w", err)
+		}
+	}
 	e.log.Info("emulator listening", "url", "http://"+ln.Addr().String(), "dataDir", e.opts.DataDir, "region", e.opts.Region)
 	return nil
 }
@@ -203,6 +222,18 @@ func (e *Emulator) Close() error {
 		<-served
 	}
 	errs = append(errs, e.cloudWatch.Close())
+	if e.eventBridge != nil {
+		errs = append(errs, e.eventBridge.Close())
+	}
+	if e.sns != nil {
+		errs = append(errs, e.sns.Close())
+	}
+	if e.stepFunctions != nil {
+		errs = append(errs, e.stepFunctions.Close())
+	}
+	if e.lambda != nil {
+		errs = append(errs, e.lambda.Close())
+	}
 	if err := e.elastiCache.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("elasticache: %w", err))
 	}
@@ -223,6 +254,13 @@ func (e *Emulator) SecretsManager() *secretsmanager.Service { return e.secretsMa
 
 // EC2 is the EC2 service and its fixed network.
 func (e *Emulator) EC2() *ec2.Service { return e.ec2 }
+
+// Lambda, StepFunctions, EventBridge and SNS are the part 2 services (nil
+// without Options.Orchestration).
+func (e *Emulator) Lambda() *lambda.Service               { return e.lambda }
+func (e *Emulator) StepFunctions() *stepfunctions.Service { return e.stepFunctions }
+func (e *Emulator) EventBridge() *ebsvc.Service           { return e.eventBridge }
+func (e *Emulator) SNS() *snssvc.Service                  { return e.sns }
 
 // CA is the certificate authority of the cache nodes' TLS certificates.
 func (e *Emulator) CA() *tlsca.CA { return e.ca }

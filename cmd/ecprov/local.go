@@ -16,7 +16,7 @@ import (
 
 func localCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "up" {
-		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s]")
+		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s] [--wait-scale 1] [--orchestration=true]")
 		return exitBadInput
 	}
 	fs := flag.NewFlagSet("local up", flag.ContinueOnError)
@@ -25,13 +25,22 @@ func localCmd(args []string, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", ".ecprov/local", "where the CA, node data and snapshots go")
 	createDelay := fs.Duration("create-delay", 0, "keep new replication groups in creating this long, on top of the real start-up")
 	metrics := fs.Duration("metrics-interval", 5*time.Second, "how often node metrics are collected and alarms evaluated")
+	orchestrate := fs.Bool("orchestration", true, "also run Lambda, Step Functions, EventBridge and SNS with ecprov deployed (needs `make build-local` and node_modules)")
+	root := fs.String("root", ".", "the ecprov checkout: statemachine/, dist/host/ and node_modules/")
+	prefix := fs.String("prefix", "ecprov", "name prefix of the deployed functions, state machines, bus and topic")
+	waitScale := fs.Float64("wait-scale", 1, "time scale of Wait states and retry intervals (0.01 makes a 180 s wait last 1.8 s)")
+	scheduleScale := fs.Float64("schedule-scale", 1, "time scale of scheduled rules")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitBadInput
 	}
-	emu, err := emulator.New(emulator.Options{
+	opts := emulator.Options{
 		Port: *port, DataDir: *dataDir, CreateDelay: *createDelay, MetricsInterval: *metrics,
 		Logger: logging.New(stderr),
-	})
+	}
+	if *orchestrate {
+		opts.Orchestration = &emulator.Orchestration{Root: *root, Prefix: *prefix, WaitScale: *waitScale, ScheduleScale: *scheduleScale}
+	}
+	emu, err := emulator.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure

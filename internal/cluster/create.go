@@ -56,7 +56,7 @@ type CreateClusterOutput struct {
 	Action             string           `json:"action"`
 	Status             string           `json:"status"`
 	Changes            []Change         `json:"changes"`
-	Immutable          []Change         `json:"immutable,omitempty"`
+	Immutable          []Change         `json:"immutable"`
 	Network            preflight.Result `json:"network"`
 }
 
@@ -93,7 +93,7 @@ func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (Cre
 	if err != nil {
 		return CreateClusterOutput{}, err
 	}
-	out := CreateClusterOutput{ReplicationGroupID: p.ReplicationGroupID, Changes: []Change{}}
+	out := CreateClusterOutput{ReplicationGroupID: p.ReplicationGroupID, Changes: []Change{}, Immutable: []Change{}}
 	log = log.With("replication_group_id", p.ReplicationGroupID, "environment", p.Environment)
 
 	if out.Network, err = preflight.Check(ctx, c.EC2, p); err != nil {
@@ -130,7 +130,7 @@ func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (Cre
 		return out, err
 	}
 	out.Changes = append(out.Changes, groupChanges...)
-	out.Immutable = immutable
+	out.Immutable = append(out.Immutable, immutable...)
 	switch {
 	case out.Status == StatusCreating:
 		out.Action = ActionInProgress

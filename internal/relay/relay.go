@@ -36,7 +36,8 @@ var memberSuffix = regexp.MustCompile(`-[0-9]{3}$`)
 
 // Notices parses one SNS message. ElastiCache sends a JSON object mapping
 // each notice name to the id it concerns, e.g.
-// {"ElastiCache:FailoverComplete":"audio-pipeline-dev-002"}.
+// {"ElastiCache:FailoverComplete":"audio-pipeline-dev-002"}, sometimes with
+// "Replication Group ID" and "Cache Cluster ID" beside it.
 func Notices(rec events.SNSEntity) ([]Detail, error) {
 	var m map[string]string
 	if err := json.Unmarshal([]byte(rec.Message), &m); err != nil {
@@ -53,8 +54,12 @@ func Notices(rec events.SNSEntity) ([]Detail, error) {
 			continue
 		}
 		id := m[name]
+		group := m["Replication Group ID"]
+		if group == "" {
+			group = memberSuffix.ReplaceAllString(id, "")
+		}
 		out = append(out, Detail{
-			Event: name, SourceID: id, ReplicationGroupID: memberSuffix.ReplaceAllString(id, ""),
+			Event: name, SourceID: id, ReplicationGroupID: group,
 			TopicARN: rec.TopicArn, Time: rec.Timestamp.UTC().Format("2006-01-02T15:04:05Z"), MessageID: rec.MessageID,
 		})
 	}

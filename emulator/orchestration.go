@@ -1,0 +1,277 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/ecprov/ecprov/emulator/elasticache"
+	ebsvc "github.com/ecprov/ecprov/emulator/eventbridge"
+	"github.com/ecprov/ecprov/emulator/lambda"
+	"github.com/ecprov/ecprov/emulator/protocol/query"
+	snssvc "github.com/ecprov/ecprov/emulator/sns"
+	"github.com/ecprov/ecprov/emulator/stepfunctions"
+	"github.com/ecprov/ecprov/internal/awsclient"
+	"github.com/ecprov/ecprov/internal/orchestration"
+)
+
+// Orchestration configures emulator part 2: Lambda, Step Functions,
+// EventBridge and SNS, with ecprov's orchestration deployed into them from
+// the same sources the CDK app uses (internal/orchestration, statemachine/).
+type Orchestration struct {
+	// Root is the repository root: statemachine/ and dist/host/<fn>/bootstrap.
+	Root string
+	// Prefix names the functions, state machines, bus and topic (default ecprov).
+	Prefix string
+	// WaitScale shrinks Wait states and Retry intervals: 0.01 makes a 180 s
+	// Wait last 1.8 s (default 1, real time).
+	WaitScale float64
+	// ScheduleScale shrinks scheduled rules' rates the same way (default 1).
+	ScheduleScale float64
+}
+
+// startOrchestration builds the part 2 services once the endpoint's URL is
+// known, registers them on the router, and deploys ecprov into them.
+func (e *Emulator) startOrchestration(url string) error {
+	o := e.opts.Orchestration
+	if o.Prefix == "" {
+		o.Prefix = "ecprov"
+	}
+	if o.WaitScale == 0 {
+		o.WaitScale = 1
+	}
+	if o.ScheduleScale == 0 {
+		o.ScheduleScale = 1
+	}
+	bus := orchestration.BusName(o.Prefix)
+	var err error
+	e.lambda, err = lambda.New(lambda.Options{
+		DataDir: e.opts.DataDir, Region: e.opts.Region, AccountID: AccountID, Logger: e.log,
+		Env: map[string]string{
+			"AWS_ENDPOINT_URL": url, "AWS_REGION": e.opts.Region, "AWS_DEFAULT_REGION": e.opts.Region,
+			"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("lambda: %w", err)
+	}
+	e.stepFunctions, err = stepfunctions.New(stepfunctions.Options{
+		DataDir: e.opts.DataDir, Region: e.opts.Region, AccountID: AccountID, Logger: e.log,
+		LambdaEndpoint: url, NodeModules: filepath.Join(o.Root, "node_modules"), WaitScale: o.WaitScale,
+	})
+	if err != nil {
+		return fmt.Errorf("step functions: %w", err)
+	}
+	deliver := &invoker{lambda: e.lambda, sfn: sfn.NewFromConfig(e.sdkConfig(url))}
+	e.eventBridge = ebsvc.New(ebsvc.Options{Region: e.opts.Region, AccountID: AccountID, Logger: e.log, Invoker: deliver, ScheduleScale: o.ScheduleScale})
+	e.sns = snssvc.New(snssvc.Options{Region: e.opts.Region, AccountID: AccountID, Logger: e.log, Lambda: deliver})
+	for _, s := range []interface {
+		SigningName() string
+	}{e.lambda, e.stepFunctions, e.eventBridge, e.sns} {
+		e.router.Register(s.(serviceHandler))
+	}
+	return e.deploy(url, o, bus)
+}
+
+// serviceHandler is the router's Service contract, restated so that the
+// part 2 services can be registered through one loop.
+type serviceHandler interface {
+	SigningName() string
+	Operation(r *http.Request, body []byte) string
+	WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string)
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
+}
+
+func (e *Emulator) sdkConfig(url string) aws.Config {
+	return aws.Config{Region: e.opts.Region, BaseEndpoint: aws.String(url), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+// deploy creates, from internal/orchestration, what `cdk deploy` creates on
+// AWS: the functions, the state machines, the bus, the rules and the topic.
+// The bus, rules and topic go through the AWS APIs, as a deployment would.
+func (e *Emulator) deploy(url string, o *Orchestration, bus string) error {
+	ctx := context.Background()
+	arn := func(fn string) string {
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.opts.Region, AccountID, orchestration.FunctionName(o.Prefix, fn))
+	}
+	for _, f := range orchestration.Functions {
+		env := map[string]string{"LOG_LEVEL": "info"}
+		if f.NeedsBus {
+			env[awsclient.EventBusEnv] = bus
+		}
+		path := filepath.Join(o.Root, "dist", "host", f.Name, "bootstrap")
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("function %s: %s is missing; run `make build-local`", f.Name, path)
+		}
+		if err := e.lambda.CreateFunction(lambda.Function{Name: orchestration.FunctionName(o.Prefix, f.Name), BootstrapPath: path, Env: env, Timeout: f.Timeout, MemoryMB: f.MemoryMB}); err != nil {
+			return fmt.Errorf("function %s: %w", f.Name, err)
+		}
+	}
+	subs := orchestration.Substitutions(arn, bus)
+	smARN := map[string]string{}
+	for _, sm := range orchestration.StateMachines {
+		def, err := orchestration.ReadDefinition(o.Root, sm)
+		if err != nil {
+			return err
+		}
+		a, err := e.stepFunctions.CreateStateMachine(orchestration.StateMachineName(o.Prefix, sm.Name), def, subs)
+		if err != nil {
+			return fmt.Errorf("state machine %s: %w", sm.Name, err)
+		}
+		smARN[sm.Name] = a
+	}
+	cfg := e.sdkConfig(url)
+	eb := eventbridge.NewFromConfig(cfg)
+	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
+		return fmt.Errorf("event bus %s: %w", bus, err)
+	}
+	for _, r := range orchestration.Rules(o.Prefix) {
+		in := &eventbridge.PutRuleInput{Name: aws.String(r.Name), Description: aws.String(r.Description), State: ebtypes.RuleStateEnabled}
+		if !r.OnDefaultBus {
+			in.EventBusName = aws.String(bus)
+		}
+		if r.Schedule != "" {
+			in.ScheduleExpression = aws.String(r.Schedule)
+			in.EventBusName = nil // scheduled rules live on the default bus
+		} else {
+			in.EventPattern = aws.String(r.PatternJSON())
+		}
+		if _, err := eb.PutRule(ctx, in); err != nil {
+			return fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+		target := ebtypes.Target{Id: aws.String("reconcile"), Arn: aws.String(smARN["reconcile"]),
+			RetryPolicy: &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(3), MaximumEventAgeInSeconds: aws.Int32(3600)}}
+		if r.ConstantInput != "" {
+			target.Input = aws.String(r.ConstantInput)
+		} else {
+			target.InputTransformer = &ebtypes.InputTransformer{InputPathsMap: r.InputPaths, InputTemplate: aws.String(r.InputTemplate)}
+		}
+		if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(r.Name), EventBusName: in.EventBusName, Targets: []ebtypes.Target{target}}); err != nil {
+			return fmt.Errorf("targets of %s: %w", r.Name, err)
+		}
+	}
+	sn := sns.NewFromConfig(cfg)
+	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(orchestration.TopicName(o.Prefix))})
+	if err != nil {
+		return fmt.Errorf("topic: %w", err)
+	}
+	e.topicARN = aws.ToString(topic.TopicArn)
+	if _, err := sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(arn("failoverrelay"))}); err != nil {
+		return fmt.Errorf("subscribe failoverrelay: %w", err)
+	}
+	e.log.Info("orchestration deployed", "functions", len(orchestration.Functions), "stateMachines", len(smARN), "bus", bus, "topic", e.topicARN)
+	return nil
+}
+
+// invoker delivers EventBridge targets and SNS messages.
+type invoker struct {
+	lambda *lambda.Service
+	sfn    *sfn.Client
+}
+
+func (i *invoker) InvokeLambda(ctx context.Context, functionARN string, payload []byte) error {
+	name := functionARN[strings.LastIndex(functionARN, ":")+1:]
+	_, fnErr, err := i.lambda.Invoke(ctx, name, payload)
+	if errors.Is(err, lambda.ErrNotFound) {
+		return ebsvc.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	if fnErr != "" {
+		return fmt.Errorf("function %s failed: %s", name, fnErr)
+	}
+	return nil
+}
+
+func (i *invoker) StartExecution(ctx context.Context, stateMachineARN string, input []byte) error {
+	_, err := i.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(stateMachineARN), Input: aws.String(string(input))})
+	return err
+}
+
+// notice publishes an ElastiCache notice to its topic, as ElastiCache does.
+func (e *Emulator) notice(topicARN string, n elasticache.Notice) {
+	if e.opts.OnNotice != nil {
+		e.opts.OnNotice(topicARN, n)
+	}
+	if e.sns == nil {
+		return
+	}
+	if _, err := e.sns.Publish(context.Background(), topicARN, "ElastiCache Notification", n.Message()); err != nil {
+		e.log.Warn("ElastiCache notice not published", "topicArn", topicARN, "event", n.Event, "err", err)
+	}
+}
+
+// cloudTrail wraps the ElastiCache service: a successful TestFailover call is
+// recorded as CloudTrail records it, an "AWS API Call via CloudTrail" event
+// on the default bus, where ecprov's rule picks it up.
+type cloudTrail struct {
+	*elasticache.Service
+	emu *Emulator
+}
+
+func (c cloudTrail) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := readBody(r)
+	op := c.Service.Operation(r, body)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	c.Service.ServeHTTP(rec, r)
+	if op != "TestFailover" || rec.status != http.StatusOK || c.emu.eventBridge == nil {
+		return
+	}
+	params, err := query.Parse(r, body)
+	if err != nil {
+		return
+	}
+	detail, _ := json.Marshal(map[string]any{
+		"eventVersion": "1.08", "eventSource": "elasticache.amazonaws.com", "eventName": "TestFailover",
+		"awsRegion": c.emu.opts.Region, "eventTime": time.Now().UTC().Format(time.RFC3339),
+		"eventType": "AwsApiCall", "recipientAccountId": AccountID,
+		"requestParameters": map[string]string{"replicationGroupId": params.String("ReplicationGroupId"), "nodeGroupId": params.String("NodeGroupId")},
+	})
+	if _, err := c.emu.eventBridge.Put(context.Background(), "default", ebsvc.Event{
+		Source: "aws.elasticache", DetailType: "AWS API Call via CloudTrail", Detail: detail,
+	}); err != nil {
+		c.emu.log.Warn("CloudTrail event for TestFailover not put", "err", err)
+	}
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return nil, err
+	}
+	r.Body.Close()
+	r.Body = readCloser{bytes.NewReader(buf.Bytes())}
+	return buf.Bytes(), nil
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
