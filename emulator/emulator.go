@@ -22,10 +22,10 @@ import (
 	"github.com/ecprov/ecprov/emulator/elasticache"
 	ebsvc "github.com/ecprov/ecprov/emulator/eventbridge"
 	"github.com/ecprov/ecprov/emulator/lambda"
-	snssvc "github.com/ecprov/ecprov/emulator/sns"
-	"github.com/ecprov/ecprov/emulator/stepfunctions"
 	"github.com/ecprov/ecprov/emulator/secretsmanager"
 	"github.com/ecprov/ecprov/emulator/server"
+	snssvc "github.com/ecprov/ecprov/emulator/sns"
+	"github.com/ecprov/ecprov/emulator/stepfunctions"
 	"github.com/ecprov/ecprov/emulator/tlsca"
 )
 
