@@ -5,7 +5,7 @@ FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 GO           ?= go
 
-.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench asl
+.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench asl demo
 
 all: build build-local ecprov
 
@@ -61,3 +61,7 @@ clean:
 ## bench: measure and regenerate docs/benchmarks.md and docs/benchmarks.json
 bench: deps build ecprov
 	$(GO) run ./scripts/bench
+
+## demo: the whole job on the local emulator (see README)
+demo:
+	@bash scripts/demo.sh

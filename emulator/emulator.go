@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -101,6 +102,11 @@ func New(opts Options) (*Emulator, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	// Children (redis-server, the RIE, Node) run in other directories, so
+	// every path handed to them is absolute.
+	if abs, err := filepath.Abs(opts.DataDir); err == nil {
+		opts.DataDir = abs
 	}
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("emulator: data dir: %w", err)

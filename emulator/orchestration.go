@@ -48,6 +48,9 @@ type Orchestration struct {
 // known, registers them on the router, and deploys ecprov into them.
 func (e *Emulator) startOrchestration(url string) error {
 	o := e.opts.Orchestration
+	if abs, err := filepath.Abs(o.Root); err == nil {
+		o.Root = abs
+	}
 	if o.Prefix == "" {
 		o.Prefix = "ecprov"
 	}

@@ -181,7 +181,6 @@ func printOutputs(w io.Writer, raw json.RawMessage) {
 		{"security groups", fmt.Sprint(out["securityGroupIds"])},
 		{"secret ARN", fmt.Sprint(out["secretArn"])},
 		{"secret version", fmt.Sprint(out["secretVersionId"])},
-		{"alarms", fmt.Sprint(out["alarmNames"])},
 		{"action", fmt.Sprint(out["action"])},
 	}
 	if _, ok := out["primaryEndpoint"]; !ok {
@@ -191,6 +190,11 @@ func printOutputs(w io.Writer, raw json.RawMessage) {
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-18s %s\n", r[0], r[1])
+	}
+	names, _ := out["alarmNames"].([]any)
+	fmt.Fprintf(w, "  %-18s %d\n", "alarms", len(names))
+	for _, n := range names {
+		fmt.Fprintf(w, "    %v\n", n)
 	}
 }
 
@@ -258,9 +262,57 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	st["recentExecutions"] = recent
-	data, _ := json.MarshalIndent(st, "", "  ")
-	fmt.Fprintln(stdout, string(data))
+	if f.output == "json" {
+		data, _ := json.MarshalIndent(st, "", "  ")
+		fmt.Fprintln(stdout, string(data))
+		return exitOK
+	}
+	printStatus(stdout, st)
 	return exitOK
+}
+
+func printStatus(w io.Writer, st map[string]any) {
+	fmt.Fprintf(w, "environment        %v\nreplication group  %v", st["environment"], st["replicationGroupId"])
+	if s, ok := st["status"]; ok {
+		fmt.Fprintf(w, " (%v)\n", s)
+	} else {
+		fmt.Fprintf(w, ": %v\n", st["group"])
+	}
+	if t, ok := st["topology"].(cluster.Topology); ok {
+		if t.PrimaryEndpoint != nil {
+			fmt.Fprintf(w, "primary endpoint   %s:%d\n", t.PrimaryEndpoint.Address, t.PrimaryEndpoint.Port)
+		}
+		if t.ReaderEndpoint != nil {
+			fmt.Fprintf(w, "reader endpoint    %s:%d\n", t.ReaderEndpoint.Address, t.ReaderEndpoint.Port)
+		}
+		fmt.Fprintf(w, "tls                %v\nmembers\n", t.TLS)
+		for _, m := range t.Members {
+			fmt.Fprintf(w, "  %-24s %-8s %s\n", m.CacheClusterID, m.Role, m.AvailabilityZone)
+		}
+	}
+	switch sec := st["secret"].(type) {
+	case map[string]any:
+		fmt.Fprintf(w, "secret             %v\n  current version  %v (%v versions)\n", sec["arn"], sec["currentVersion"], sec["versions"])
+		if d, ok := sec["scheduledForDeletion"]; ok {
+			fmt.Fprintf(w, "  scheduled for deletion on %v\n", d)
+		}
+	default:
+		fmt.Fprintf(w, "secret             %v\n", sec)
+	}
+	if al, ok := st["alarms"].(map[string]string); ok {
+		fmt.Fprintf(w, "alarms             %d\n", len(al))
+		for _, name := range sortedKeys(al) {
+			fmt.Fprintf(w, "  %-70s %s\n", name, al[name])
+		}
+	}
+	if rec, ok := st["recentExecutions"].(map[string][]string); ok {
+		fmt.Fprintln(w, "recent executions")
+		for _, sm := range []string{"provision", "reconcile", "teardown"} {
+			for _, e := range rec[sm] {
+				fmt.Fprintf(w, "  %-10s %s\n", sm, e)
+			}
+		}
+	}
 }
 
 func failoverCmd(args []string, stdout, stderr io.Writer) int {
@@ -317,13 +369,19 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, err)
 				return exitFailure
 			}
-			fmt.Fprintf(stdout, "reconcile %s: %s %s\n", aws.ToString(e.Name), res.Status, string(res.Output))
 			var results []struct {
-				CurrentPrimary string `json:"currentPrimary"`
-				SecretChanged  bool   `json:"secretChanged"`
+				CurrentPrimary   string            `json:"currentPrimary"`
+				SecretChanged    bool              `json:"secretChanged"`
+				Input            map[string]any    `json:"input"`
+				SettingsRepaired []json.RawMessage `json:"settingsRepaired"`
+			}
+			if res.Status != "SUCCEEDED" {
+				fmt.Fprintf(stdout, "reconcile %s: %s %s: %s\n", aws.ToString(e.Name), res.Status, res.Error, res.Cause)
 			}
 			if json.Unmarshal(res.Output, &results) == nil {
 				for _, r := range results {
+					fmt.Fprintf(stdout, "reconcile %s (trigger %v): current primary %s, secret changed %v, settings repaired %d\n",
+						aws.ToString(e.Name), r.Input["trigger"], r.CurrentPrimary, r.SecretChanged, len(r.SettingsRepaired))
 					if r.CurrentPrimary != "" && r.CurrentPrimary != before {
 						fmt.Fprintf(stdout, "failover %s: primary is now %s; the secret names it\n", s.p.Environment, r.CurrentPrimary)
 						return exitOK

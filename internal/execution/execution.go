@@ -116,11 +116,12 @@ type Result struct {
 	Cause  string
 }
 
-// Follow prints each state as it starts and ends, with the time elapsed and
-// what a Wait state waits for, until the execution ends.
+// Follow prints each Task state as it ends, with the time elapsed and its
+// own duration, and what each Wait state waits for, until the execution ends.
 func Follow(ctx context.Context, api SFN, arn string, w io.Writer, poll time.Duration) (Result, error) {
 	start := time.Now()
 	var seen int64
+	entered := map[string]time.Time{}
 	var lastReady struct {
 		Status          string `json:"status"`
 		NextPollSeconds int    `json:"nextPollSeconds"`
@@ -141,26 +142,28 @@ func Follow(ctx context.Context, api SFN, arn string, w io.Writer, poll time.Dur
 				}
 				seen = e.Id
 				el := time.Since(start).Seconds()
-				switch {
-				case e.StateEnteredEventDetails != nil && e.Type == types.HistoryEventTypeWaitStateEntered:
-					fmt.Fprintf(w, "  %6.1fs  waiting %ds for the replication group (status %s, poll %d)\n", el, lastReady.NextPollSeconds, lastReady.Status, lastReady.Poll.Attempt)
-				case e.StateEnteredEventDetails != nil:
-					fmt.Fprintf(w, "  %6.1fs  > %s\n", el, aws.ToString(e.StateEnteredEventDetails.Name))
-				case e.StateExitedEventDetails != nil:
-					name := aws.ToString(e.StateExitedEventDetails.Name)
+				switch e.Type {
+				case types.HistoryEventTypeTaskStateEntered:
+					entered[aws.ToString(e.StateEnteredEventDetails.Name)] = aws.ToTime(e.Timestamp)
+				case types.HistoryEventTypeTaskStateExited:
+					d := e.StateExitedEventDetails
+					name := aws.ToString(d.Name)
+					took := aws.ToTime(e.Timestamp).Sub(entered[name]).Seconds()
 					if strings.HasSuffix(name, "Check") {
 						var env struct {
 							Ready json.RawMessage `json:"ready"`
 						}
-						_ = json.Unmarshal([]byte(aws.ToString(e.StateExitedEventDetails.Output)), &env)
+						_ = json.Unmarshal([]byte(aws.ToString(d.Output)), &env)
 						_ = json.Unmarshal(env.Ready, &lastReady)
+						fmt.Fprintf(w, "  %6.1fs  %-18s group is %s (poll %d, %.2fs)\n", el, name, lastReady.Status, lastReady.Poll.Attempt, took)
+						continue
 					}
-					if e.Type != types.HistoryEventTypeWaitStateExited && e.Type != types.HistoryEventTypeChoiceStateExited {
-						fmt.Fprintf(w, "  %6.1fs  < %s\n", el, name)
-					}
-				case e.LambdaFunctionFailedEventDetails != nil:
+					fmt.Fprintf(w, "  %6.1fs  %-18s done (%.2fs)\n", el, name, took)
+				case types.HistoryEventTypeWaitStateEntered:
+					fmt.Fprintf(w, "  %6.1fs  %-18s waiting %ds before the next look\n", el, aws.ToString(e.StateEnteredEventDetails.Name), lastReady.NextPollSeconds)
+				case types.HistoryEventTypeLambdaFunctionFailed:
 					d := e.LambdaFunctionFailedEventDetails
-					fmt.Fprintf(w, "  %6.1fs  ! %s: %s\n", el, aws.ToString(d.Error), firstLine(aws.ToString(d.Cause)))
+					fmt.Fprintf(w, "  %6.1fs  %-18s %s: %s\n", el, "failed", aws.ToString(d.Error), firstLine(aws.ToString(d.Cause)))
 				}
 			}
 			if aws.ToString(h.NextToken) == "" {
