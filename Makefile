@@ -5,7 +5,7 @@ FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 GO           ?= go
 
-.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench asl demo
+.PHONY: all build build-local deps test test-unit vet fmt-check sizes ecprov clean bench asl demo synth deploy test-infra
 
 all: build build-local ecprov
 
@@ -33,7 +33,7 @@ deps:
 	@bash scripts/node-deps.sh >/dev/null
 
 ## test: every test, with the real redis-server; also checks formatting, the state machines and artifact sizes
-test: deps fmt-check vet asl build-local test-unit sizes
+test: deps fmt-check vet asl build-local test-unit test-infra sizes
 
 ## asl: validate every state machine file with asl-validator
 asl:
@@ -65,3 +65,18 @@ bench: deps build ecprov
 ## demo: the whole job on the local emulator (see README)
 demo:
 	@bash scripts/demo.sh
+
+CDK_ARGS ?=
+
+## synth: the orchestration stack's template in cdk.out/; cdk-nag findings fail it. Context: CDK_ARGS="-c prefix=... -c project=..."
+synth: deps build
+	CDK_DISABLE_CLI_TELEMETRY=1 scripts/cdk.sh synth --quiet --no-notices $(CDK_ARGS)
+
+## deploy: build the Lambda artifacts, then cdk deploy with the AWS credentials in the environment
+deploy: deps build
+	scripts/cdk.sh deploy --require-approval broadening $(CDK_ARGS)
+
+## test-infra: the CDK app's tests (its own Go module): assertions, IAM, cdk-nag, cfn-lint on a real synth
+test-infra: build
+	$(GO) -C infra vet ./...
+	JSII_NODE="$$(scripts/node-deps.sh)" $(GO) -C infra test -count=1 -timeout 15m ./...

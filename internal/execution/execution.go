@@ -64,7 +64,7 @@ func Locate(ctx context.Context, api SFN, stacks Stacks, prefix, stack, name str
 	if stacks != nil && stack != "" {
 		out, err := stacks.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
 		if err == nil && len(out.Stacks) > 0 {
-			key := strings.ToUpper(name[:1]) + name[1:] + "StateMachineArn"
+			key := orchestration.OutputKey(name)
 			for _, o := range out.Stacks[0].Outputs {
 				if aws.ToString(o.OutputKey) == key {
 					return aws.ToString(o.OutputValue), nil

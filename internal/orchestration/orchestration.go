@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ecprov/ecprov/internal/awsclient"
@@ -60,6 +61,12 @@ func FunctionName(prefix, fn string) string     { return prefix + "-" + fn }
 func StateMachineName(prefix, sm string) string { return prefix + "-" + sm }
 func BusName(prefix string) string              { return prefix }
 func TopicName(prefix string) string            { return prefix + "-elasticache-notices" }
+
+// OutputKey is the stack output that holds a state machine's ARN, e.g.
+// "ProvisionStateMachineArn"; the CDK app writes it, the CLI reads it.
+func OutputKey(stateMachine string) string {
+	return strings.ToUpper(stateMachine[:1]) + stateMachine[1:] + "StateMachineArn"
+}
 
 // Substitutions fills an ASL file's ${...} placeholders: one ARN per
 // function that a state machine calls, and the bus name.
