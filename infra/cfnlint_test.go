@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os/exec"
 	"testing"
-
 )
 
 func TestCfnLint(t *testing.T) {
