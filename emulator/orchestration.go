@@ -42,6 +42,9 @@ type Orchestration struct {
 	WaitScale float64
 	// ScheduleScale shrinks scheduled rules' rates the same way (default 1).
 	ScheduleScale float64
+	// FunctionEnv is added to every function's environment (e.g.
+	// ECPROV_HTTP_TIMEOUT for fault tests).
+	FunctionEnv map[string]string
 }
 
 // startOrchestration builds the part 2 services once the endpoint's URL is
@@ -113,6 +116,9 @@ func (e *Emulator) deploy(url string, o *Orchestration, bus string) error {
 	}
 	for _, f := range orchestration.Functions {
 		env := map[string]string{"LOG_LEVEL": "info"}
+		for k, v := range o.FunctionEnv {
+			env[k] = v
+		}
 		if f.NeedsBus {
 			env[awsclient.EventBusEnv] = bus
 		}

@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -17,9 +20,27 @@ import (
 // costs no Lambda time.
 const MaxAttempts = 3
 
-// Load returns the default configuration with ecprov's retry policy.
+// DefaultHTTPTimeout bounds one HTTP attempt: the SDK sets none, and an AWS
+// call that hangs would otherwise hold the Lambda until its own timeout.
+// ECPROV_HTTP_TIMEOUT (a Go duration, e.g. "2s") overrides it.
+const DefaultHTTPTimeout = 10 * time.Second
+
+// HTTPTimeoutEnv names the override of DefaultHTTPTimeout.
+const HTTPTimeoutEnv = "ECPROV_HTTP_TIMEOUT"
+
+// Load returns the default configuration with ecprov's retry policy and a
+// per-attempt HTTP time-out; a timed-out attempt is retried by the SDK.
 func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
-	opts = append([]func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts)}, opts...)
+	timeout := DefaultHTTPTimeout
+	if v := os.Getenv(HTTPTimeoutEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return aws.Config{}, fmt.Errorf("%s=%q: want a positive Go duration such as \"10s\"", HTTPTimeoutEnv, v)
+		}
+		timeout = d
+	}
+	httpClient := awshttp.NewBuildableClient().WithTimeout(timeout)
+	opts = append([]func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts), config.WithHTTPClient(httpClient)}, opts...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
