@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -132,15 +133,22 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 	in := &elasticache.DeleteReplicationGroupInput{ReplicationGroupId: aws.String(id)}
 	// A group that never became available has no data to keep, and AWS
 	// refuses a final snapshot of it.
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
 	if status != cluster.StatusCreateFailed {
-		now := time.Now
-		if r.Now != nil {
-			now = r.Now
-		}
-		out.FinalSnapshot = id + "-final-" + now().UTC().Format("20060102-1504")
+		out.FinalSnapshot = id + "-final-" + now().UTC().Format("20060102-150405")
 		in.FinalSnapshotIdentifier = aws.String(out.FinalSnapshot)
 	}
-	if _, err := r.ElastiCache.DeleteReplicationGroup(ctx, in); err != nil {
+	_, err = r.ElastiCache.DeleteReplicationGroup(ctx, in)
+	if failure.ErrorCode(err) == "SnapshotAlreadyExistsFault" && in.FinalSnapshotIdentifier != nil {
+		// Torn down, provisioned and torn down again within a second.
+		out.FinalSnapshot += "-" + strconv.FormatInt(now().UnixNano()%100000, 10)
+		in.FinalSnapshotIdentifier = aws.String(out.FinalSnapshot)
+		_, err = r.ElastiCache.DeleteReplicationGroup(ctx, in)
+	}
+	if err != nil {
 		if cluster.IsNotFound(err) {
 			out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id)
 			out.FinalSnapshot = ""

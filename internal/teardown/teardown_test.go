@@ -50,7 +50,7 @@ func TestTeardownRemovesEverythingAndToleratesARerun(t *testing.T) {
 		t.Fatalf("alarms: %+v", out)
 	}
 	out := run(teardown.StepGroup)
-	if out.FinalSnapshot != "audio-pipeline-dev-final-20261126-1305" || ec.LastFinalSnapshot != out.FinalSnapshot {
+	if out.FinalSnapshot != "audio-pipeline-dev-final-20261126-130500" || ec.LastFinalSnapshot != out.FinalSnapshot {
 		t.Fatalf("group: %+v (final snapshot %q)", out, ec.LastFinalSnapshot)
 	}
 	ec.Forget("audio-pipeline-dev") // the deletion finished

@@ -60,8 +60,8 @@ func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 type Results map[string]any
 
 func main() {
-	runs := flag.Int("runs", 10, "repetitions per timed figure")
-	only := flag.String("only", "", "comma-separated sections to run (default all): artifacts, emulator")
+	runs := flag.Int("runs", 10, "repetitions per timed figure (cold starts per function, creations)")
+	only := flag.String("only", "", "comma-separated sections to run (default all): artifacts, emulator, lambda, orchestration, polling, scale, demo")
 	flag.Parse()
 	want := func(s string) bool { return *only == "" || strings.Contains(","+*only+",", ","+s+",") }
 
@@ -82,6 +82,35 @@ func main() {
 		scale, err := scaleTest(10)
 		check("scale", err)
 		res["emulator_scale"] = scale
+	}
+	if want("lambda") {
+		inits, warms, err := lambdaStartup(*runs)
+		check("lambda start-up", err)
+		res["init_ms"], res["warm_invoke_ms"] = inits, warms
+	}
+	if want("orchestration") {
+		figs, err := orchestrationFigures(5)
+		check("orchestration", err)
+		for k, v := range figs {
+			res[k] = v
+		}
+	}
+	if want("polling") {
+		figs, err := pollingFigures()
+		check("polling", err)
+		for k, v := range figs {
+			res[k] = v
+		}
+	}
+	if want("scale") {
+		figs, err := scaleProvision(10)
+		check("scale", err)
+		res["provision_10_envs"] = figs
+	}
+	if want("demo") {
+		s, err := demoSeconds()
+		check("demo", err)
+		res["demo_s"] = s
 	}
 	data, _ := json.MarshalIndent(res, "", "  ")
 	check("write json", os.WriteFile("docs/benchmarks.json", append(data, '\n'), 0o644))
