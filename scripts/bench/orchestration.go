@@ -384,10 +384,10 @@ func pollingFigures() (map[string]any, error) {
 	}
 	detect := seen.Sub(created).Seconds()/scale - createS
 	return map[string]any{
-		"polls_per_10min_create": polls,
+		"polls_per_10min_create":                 polls,
 		"transitions_per_provision_10min_create": transitions(h),
-		"detect_delay_s":         round(detect),
-		"scale":                  scale,
+		"detect_delay_s":                         round(detect),
+		"scale":                                  scale,
 	}, nil
 }
 
