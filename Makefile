@@ -59,7 +59,7 @@ clean:
 	rm -rf dist bin cdk.out
 
 ## bench: measure and regenerate docs/benchmarks.md and docs/benchmarks.json
-bench: deps build ecprov
+bench: deps build build-local ecprov
 	$(GO) run ./scripts/bench
 
 ## demo: the whole job on the local emulator (see README)
