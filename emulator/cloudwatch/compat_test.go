@@ -6,13 +6,11 @@ package cloudwatch_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -21,34 +19,9 @@ import (
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/cloudwatch"
+	"github.com/ecprov/ecprov/emulator/internal/awscli"
 	"github.com/ecprov/ecprov/emulator/server"
 )
-
-func awsCLI(t *testing.T, endpoint string, args ...string) (map[string]any, string, int) {
-	t.Helper()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_MAX_ATTEMPTS=1", "AWS_PAGER=", "AWS_ENDPOINT_URL=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	var out map[string]any
-	if s := bytes.TrimSpace(stdout.Bytes()); len(s) > 0 {
-		if err := json.Unmarshal(s, &out); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %v\n%s", args, err, s)
-		}
-	}
-	return out, strings.TrimSpace(stderr.String()), code
-}
 
 var alarmArgs = []string{"cloudwatch", "put-metric-alarm", "--alarm-name", "rg-001-evictions",
 	"--namespace", "AWS/ElastiCache", "--metric-name", "Evictions", "--statistic", "Sum",
@@ -57,13 +30,11 @@ var alarmArgs = []string{"cloudwatch", "put-metric-alarm", "--alarm-name", "rg-0
 	"--dimensions", "Name=CacheClusterId,Value=rg-001", "--alarm-actions", "arn:aws:sns:us-east-1:000000000000:ops"}
 
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
-	}
+	awscli.Require(t)
 	svc := cloudwatch.New(cloudwatch.Options{})
 	ts := httptest.NewServer(server.New(nil, svc))
 	defer ts.Close()
-	cli := func(args ...string) (map[string]any, string, int) { return awsCLI(t, ts.URL, args...) }
+	cli := func(args ...string) (map[string]any, string, int) { return awscli.Run(t, ts.URL, args...) }
 
 	if _, stderr, code := cli(alarmArgs...); code != 0 {
 		t.Fatalf("put-metric-alarm: exit %d: %s", code, stderr)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecprov/ecprov/emulator/ec2"
+	"github.com/ecprov/ecprov/emulator/internal/awscli"
 )
 
 func newClient(t *testing.T, region string) (*awsec2.Client, string) {
@@ -160,14 +159,9 @@ func TestDescribeVpcs(t *testing.T) {
 // TestAWSCLI checks that the AWS CLI (botocore's own parser) reads the
 // responses.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
+	awscli.Require(t)
 	_, url := newClient(t, "us-east-1")
-	cmd := exec.Command("aws", "ec2", "describe-subnets", "--endpoint-url", url, "--region", "us-east-1",
-		"--subnet-ids", ec2.SubnetA1, "--output", "json")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y", "AWS_PAGER=")
-	out, err := cmd.Output()
+	out, err := awscli.Command(url, "ec2", "describe-subnets", "--subnet-ids", ec2.SubnetA1).Output()
 	if err != nil {
 		t.Fatalf("aws ec2 describe-subnets: %v\n%s", err, out)
 	}
@@ -181,10 +175,7 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatalf("CLI subnets = %+v", got.Subnets)
 	}
 
-	cmd = exec.Command("aws", "ec2", "describe-subnets", "--endpoint-url", url, "--region", "us-east-1",
-		"--subnet-ids", "subnet-0ec00000000000fff")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y", "AWS_PAGER=")
-	msg, err := cmd.CombinedOutput()
+	msg, err := awscli.Command(url, "ec2", "describe-subnets", "--subnet-ids", "subnet-0ec00000000000fff").CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "InvalidSubnetID.NotFound") {
 		t.Fatalf("CLI error output = %s (err %v)", msg, err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	emec2 "github.com/ecprov/ecprov/emulator/ec2"
 	"github.com/ecprov/ecprov/emulator/elasticache"
+	"github.com/ecprov/ecprov/emulator/internal/awscli"
 )
 
 type env struct {
@@ -517,11 +518,7 @@ func awsCLIDescribe(t *testing.T, e *env, id string) {
 		t.Log("aws CLI not on PATH; skipping the CLI check")
 		return
 	}
-	run := func(args ...string) ([]byte, error) {
-		cmd := exec.Command("aws", append(args, "--endpoint-url", e.url, "--region", "us-east-1", "--output", "json")...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y", "AWS_PAGER=")
-		return cmd.CombinedOutput()
-	}
+	run := func(args ...string) ([]byte, error) { return awscli.Command(e.url, args...).CombinedOutput() }
 	out, err := run("elasticache", "describe-replication-groups", "--replication-group-id", id)
 	if err != nil {
 		t.Fatalf("aws elasticache describe-replication-groups: %v\n%s", err, out)

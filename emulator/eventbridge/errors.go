@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 )
 
 // ErrBusNotFound is the error of Put for a bus that does not exist;
@@ -22,6 +24,11 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 func (e *apiError) Unwrap() error { return e.is }
+
+// JSONError implements awsjson.ServiceError.
+func (e *apiError) JSONError() awsjson.Error {
+	return awsjson.Error{Status: e.Status, Type: e.Code, Message: e.Message}
+}
 
 func clientError(code, format string, args ...any) *apiError {
 	return &apiError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}

@@ -12,9 +12,6 @@ package eventbridge
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -66,7 +63,7 @@ type Options struct {
 type Service struct {
 	opts       Options
 	log        *slog.Logger
-	operations map[string]operation
+	dispatcher awsjson.Dispatcher
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -81,8 +78,6 @@ type Service struct {
 
 	deliveries *deliveryLog
 }
-
-type operation func(ctx context.Context, body []byte) (any, error)
 
 // New returns an EventBridge with the default event bus.
 func New(opts Options) *Service {
@@ -126,25 +121,33 @@ func New(opts Options) *Service {
 	now := opts.Now().UTC()
 	svc.buses[defaultBus] = &bus{name: defaultBus, arn: svc.busARN(defaultBus), created: now, modified: now,
 		tags: map[string]string{}, rules: map[string]*rule{}}
-	svc.operations = map[string]operation{
-		"CreateEventBus":      handle(svc.createEventBus),
-		"DescribeEventBus":    handle(svc.describeEventBus),
-		"DeleteEventBus":      handle(svc.deleteEventBus),
-		"ListEventBuses":      handle(svc.listEventBuses),
-		"PutRule":             handle(svc.putRule),
-		"DescribeRule":        handle(svc.describeRule),
-		"ListRules":           handle(svc.listRules),
-		"DeleteRule":          handle(svc.deleteRule),
-		"EnableRule":          handle(svc.enableRule),
-		"DisableRule":         handle(svc.disableRule),
-		"PutTargets":          handle(svc.putTargets),
-		"ListTargetsByRule":   handle(svc.listTargetsByRule),
-		"RemoveTargets":       handle(svc.removeTargets),
-		"PutEvents":           handle(svc.putEvents),
-		"TestEventPattern":    handle(svc.testEventPattern),
-		"TagResource":         handle(svc.tagResource),
-		"UntagResource":       handle(svc.untagResource),
-		"ListTagsForResource": handle(svc.listTagsForResource),
+	svc.dispatcher = awsjson.Dispatcher{
+		TargetPrefix: "AWSEvents",
+		Version:      awsjson.Version11,
+		Service:      "EventBridge",
+		InternalCode: "InternalException",
+		Log:          svc.log,
+		RequestID:    server.RequestID,
+		Operations: map[string]awsjson.Operation{
+			"CreateEventBus":      awsjson.Handle(svc.createEventBus),
+			"DescribeEventBus":    awsjson.Handle(svc.describeEventBus),
+			"DeleteEventBus":      awsjson.Handle(svc.deleteEventBus),
+			"ListEventBuses":      awsjson.Handle(svc.listEventBuses),
+			"PutRule":             awsjson.Handle(svc.putRule),
+			"DescribeRule":        awsjson.Handle(svc.describeRule),
+			"ListRules":           awsjson.Handle(svc.listRules),
+			"DeleteRule":          awsjson.Handle(svc.deleteRule),
+			"EnableRule":          awsjson.Handle(svc.enableRule),
+			"DisableRule":         awsjson.Handle(svc.disableRule),
+			"PutTargets":          awsjson.Handle(svc.putTargets),
+			"ListTargetsByRule":   awsjson.Handle(svc.listTargetsByRule),
+			"RemoveTargets":       awsjson.Handle(svc.removeTargets),
+			"PutEvents":           awsjson.Handle(svc.putEvents),
+			"TestEventPattern":    awsjson.Handle(svc.testEventPattern),
+			"TagResource":         awsjson.Handle(svc.tagResource),
+			"UntagResource":       awsjson.Handle(svc.untagResource),
+			"ListTagsForResource": awsjson.Handle(svc.listTagsForResource),
+		},
 	}
 	return svc
 }
@@ -157,64 +160,21 @@ func (svc *Service) Close() error {
 	return nil
 }
 
-// handle adapts a typed handler to the wire: decode, call, and hand back
-// the output for encoding.
-func handle[In, Out any](fn func(context.Context, *In) (*Out, error)) operation {
-	return func(ctx context.Context, body []byte) (any, error) {
-		in := new(In)
-		if err := awsjson.Unmarshal(body, in); err != nil {
-			return nil, clientError("SerializationException", "Cannot parse the request body: %v", err)
-		}
-		return fn(ctx, in)
-	}
-}
-
-// targetPrefix is the X-Amz-Target prefix of EventBridge operations.
-const targetPrefix = "AWSEvents"
-
 // SigningName implements server.Service.
 func (*Service) SigningName() string { return "events" }
 
 // Operation implements server.Service.
-func (*Service) Operation(r *http.Request, _ []byte) string {
-	prefix, op := awsjson.Target(r)
-	if prefix != targetPrefix {
-		return ""
-	}
-	return op
+func (svc *Service) Operation(r *http.Request, body []byte) string {
+	return svc.dispatcher.Operation(r, body)
 }
 
 // WriteError implements server.Service.
-func (*Service) WriteError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
-	awsjson.WriteError(w, awsjson.Version11, awsjson.Error{Status: status, Type: code, Message: message})
+func (svc *Service) WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	svc.dispatcher.WriteError(w, r, status, code, message)
 }
 
 // ServeHTTP implements http.Handler.
-func (svc *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	prefix, name := awsjson.Target(r)
-	op, ok := svc.operations[name]
-	if prefix != targetPrefix || !ok {
-		svc.WriteError(w, r, http.StatusBadRequest, "UnknownOperationException",
-			fmt.Sprintf("ecprov emulator: EventBridge operation %q is not supported (X-Amz-Target %q)", name, r.Header.Get("X-Amz-Target")))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		svc.WriteError(w, r, http.StatusBadRequest, "SerializationException", err.Error())
-		return
-	}
-	out, err := op(r.Context(), body)
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			svc.log.ErrorContext(r.Context(), "operation failed", "requestId", server.RequestID(r.Context()), "operation", name, "err", err)
-			ae = &apiError{Code: "InternalException", Message: err.Error(), Status: http.StatusInternalServerError}
-		}
-		svc.WriteError(w, r, ae.Status, ae.Code, ae.Message)
-		return
-	}
-	awsjson.WriteResult(w, awsjson.Version11, out)
-}
+func (svc *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { svc.dispatcher.ServeHTTP(w, r) }
 
 // logAttrs are the attributes every log line of a request carries.
 func logAttrs(ctx context.Context, args ...any) []any {

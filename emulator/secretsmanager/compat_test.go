@@ -4,14 +4,11 @@ package secretsmanager_test
 // a second opinion on what the responses hold.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -24,45 +21,16 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
+	"github.com/ecprov/ecprov/emulator/internal/awscli"
 	"github.com/ecprov/ecprov/emulator/secretsmanager"
 	"github.com/ecprov/ecprov/emulator/server"
 )
 
-// awsCLI runs the AWS CLI against endpoint and returns its parsed JSON
-// output (nil when it printed nothing), its stderr and exit code.
-func awsCLI(t *testing.T, endpoint string, args ...string) (map[string]any, string, int) {
-	t.Helper()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_MAX_ATTEMPTS=1", "AWS_PAGER=", "AWS_ENDPOINT_URL=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	var out map[string]any
-	if s := bytes.TrimSpace(stdout.Bytes()); len(s) > 0 {
-		if err := json.Unmarshal(s, &out); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %v\n%s", args, err, s)
-		}
-	}
-	return out, strings.TrimSpace(stderr.String()), code
-}
-
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
-	}
+	awscli.Require(t)
 	ts := httptest.NewServer(server.New(nil, secretsmanager.New(secretsmanager.Options{})))
 	defer ts.Close()
-	cli := func(args ...string) (map[string]any, string, int) { return awsCLI(t, ts.URL, args...) }
+	cli := func(args ...string) (map[string]any, string, int) { return awscli.Run(t, ts.URL, args...) }
 
 	out, stderr, code := cli("secretsmanager", "create-secret", "--name", "audio-pipeline/dev/redis-endpoint",
 		"--secret-string", `{"port":6379}`, "--description", "endpoint", "--tags", "Key=Environment,Value=dev")

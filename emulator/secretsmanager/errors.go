@@ -3,6 +3,8 @@ package secretsmanager
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 )
 
 // apiError is an error with an AWS error code. The messages follow the
@@ -15,6 +17,11 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// JSONError implements awsjson.ServiceError.
+func (e *apiError) JSONError() awsjson.Error {
+	return awsjson.Error{Status: e.Status, Type: e.Code, Message: e.Message}
+}
 
 func clientError(code, format string, args ...any) *apiError {
 	return &apiError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}

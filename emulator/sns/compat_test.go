@@ -3,51 +3,19 @@ package sns_test
 // Compatibility with the AWS CLI, which is botocore rather than the Go SDK.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ecprov/ecprov/emulator/internal/awscli"
 )
 
-// awsCLI runs the AWS CLI against endpoint and returns its parsed JSON
-// output (nil when it printed nothing), its stderr and exit code.
-func awsCLI(t *testing.T, endpoint string, args ...string) (map[string]any, string, int) {
-	t.Helper()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_MAX_ATTEMPTS=1", "AWS_PAGER=", "AWS_ENDPOINT_URL=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	var out map[string]any
-	if s := bytes.TrimSpace(stdout.Bytes()); len(s) > 0 {
-		if err := json.Unmarshal(s, &out); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %v\n%s", args, err, s)
-		}
-	}
-	return out, strings.TrimSpace(stderr.String()), code
-}
-
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
-	}
+	awscli.Require(t)
 	_, svc, rec, url := newEmulator(t)
-	cli := func(args ...string) (map[string]any, string, int) { return awsCLI(t, url, args...) }
+	cli := func(args ...string) (map[string]any, string, int) { return awscli.Run(t, url, args...) }
 
 	out, stderr, code := cli("sns", "create-topic", "--name", "redis-events", "--attributes", "DisplayName=redis", "--tags", "Key=Project,Value=ecprov")
 	arn, _ := out["TopicArn"].(string)

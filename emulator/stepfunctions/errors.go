@@ -3,6 +3,8 @@ package stepfunctions
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 )
 
 // apiError is an error response: its Code is the JSON "__type", which the
@@ -14,6 +16,11 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// JSONError implements awsjson.ServiceError.
+func (e *apiError) JSONError() awsjson.Error {
+	return awsjson.Error{Status: e.Status, Type: e.Code, Message: e.Message}
+}
 
 func clientError(code, format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
+	"github.com/ecprov/ecprov/emulator/server"
 )
 
 // Options configure a Service.
@@ -52,7 +52,7 @@ type Service struct {
 	log         *slog.Logger
 	nodePath    string
 	nodeModules string
-	operations  map[string]operation
+	dispatcher  awsjson.Dispatcher
 
 	mu             sync.Mutex
 	machines       map[string]*stateMachine
@@ -63,8 +63,6 @@ type Service struct {
 	runner   *runner
 	closed   bool
 }
-
-type operation func(ctx context.Context, body []byte) (any, error)
 
 // New returns a Step Functions service with no state machines. It finds
 // Node.js and aws-local-stepfunctions now, and starts the runner when it
@@ -94,17 +92,25 @@ func New(opts Options) (*Service, error) {
 	if s.nodeModules, s.nodePath, err = findNode(opts.NodeModules, opts.NodePath); err != nil {
 		return nil, err
 	}
-	s.operations = map[string]operation{
-		"CreateStateMachine":   handle(s.createStateMachine),
-		"DescribeStateMachine": handle(s.describeStateMachine),
-		"ListStateMachines":    handle(s.listStateMachines),
-		"UpdateStateMachine":   handle(s.updateStateMachine),
-		"DeleteStateMachine":   handle(s.deleteStateMachine),
-		"StartExecution":       handle(s.startExecution),
-		"DescribeExecution":    handle(s.describeExecution),
-		"GetExecutionHistory":  handle(s.getExecutionHistory),
-		"ListExecutions":       handle(s.listExecutions),
-		"StopExecution":        handle(s.stopExecution),
+	s.dispatcher = awsjson.Dispatcher{
+		TargetPrefix: "AWSStepFunctions",
+		Version:      awsjson.Version10,
+		Service:      "Step Functions",
+		InternalCode: "InternalFailure",
+		Log:          s.log,
+		RequestID:    server.RequestID,
+		Operations: map[string]awsjson.Operation{
+			"CreateStateMachine":   awsjson.Handle(s.createStateMachine),
+			"DescribeStateMachine": awsjson.Handle(s.describeStateMachine),
+			"ListStateMachines":    awsjson.Handle(s.listStateMachines),
+			"UpdateStateMachine":   awsjson.Handle(s.updateStateMachine),
+			"DeleteStateMachine":   awsjson.Handle(s.deleteStateMachine),
+			"StartExecution":       awsjson.Handle(s.startExecution),
+			"DescribeExecution":    awsjson.Handle(s.describeExecution),
+			"GetExecutionHistory":  awsjson.Handle(s.getExecutionHistory),
+			"ListExecutions":       awsjson.Handle(s.listExecutions),
+			"StopExecution":        awsjson.Handle(s.stopExecution),
+		},
 	}
 	return s, nil
 }
@@ -146,62 +152,21 @@ func findNode(modules, node string) (string, string, error) {
 	return modules, node, nil
 }
 
-// handle adapts a typed handler to the wire.
-func handle[In, Out any](fn func(context.Context, *In) (*Out, error)) operation {
-	return func(ctx context.Context, body []byte) (any, error) {
-		in := new(In)
-		if err := awsjson.Unmarshal(body, in); err != nil {
-			return nil, clientError("SerializationException", "Cannot parse the request body: %v", err)
-		}
-		return fn(ctx, in)
-	}
-}
-
-// targetPrefix is the X-Amz-Target prefix of Step Functions operations.
-const targetPrefix = "AWSStepFunctions"
-
 // SigningName implements server.Service.
 func (*Service) SigningName() string { return "states" }
 
 // Operation implements server.Service.
-func (*Service) Operation(r *http.Request, _ []byte) string {
-	prefix, op := awsjson.Target(r)
-	if prefix != targetPrefix {
-		return ""
-	}
-	return op
+func (s *Service) Operation(r *http.Request, body []byte) string {
+	return s.dispatcher.Operation(r, body)
 }
 
 // WriteError implements server.Service.
-func (*Service) WriteError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
-	awsjson.WriteError(w, awsjson.Version10, awsjson.Error{Status: status, Type: code, Message: message})
+func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	s.dispatcher.WriteError(w, r, status, code, message)
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	prefix, name := awsjson.Target(r)
-	op, ok := s.operations[name]
-	if prefix != targetPrefix || !ok {
-		s.WriteError(w, r, http.StatusBadRequest, "UnknownOperationException",
-			fmt.Sprintf("ecprov emulator: Step Functions operation %q is not supported (X-Amz-Target %q)", name, r.Header.Get("X-Amz-Target")))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.WriteError(w, r, http.StatusBadRequest, "SerializationException", err.Error())
-		return
-	}
-	out, err := op(r.Context(), body)
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = &apiError{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: err.Error()}
-		}
-		s.WriteError(w, r, ae.Status, ae.Code, ae.Message)
-		return
-	}
-	awsjson.WriteResult(w, awsjson.Version10, out)
-}
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.dispatcher.ServeHTTP(w, r) }
 
 // SetLambdaEndpoint sets the URL where Task states invoke functions, for
 // executions started from now on.
