@@ -91,10 +91,24 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	out := Output{SecretName: prof.SecretName, CurrentPrimaryNode: doc.CurrentPrimaryNode}
+	// reread reads the group again right before a write. The secret calls
+	// since the first read take time (more so when throttled), and a
+	// failover in between must not be written over the fresher document
+	// of the reconcile that its notice starts.
+	reread := func() error {
+		if doc, err = p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion); err != nil {
+			return err
+		}
+		out.CurrentPrimaryNode = doc.CurrentPrimaryNode
+		return nil
+	}
 
 	desc, err := p.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(prof.SecretName)})
 	switch {
 	case isCode(err, "ResourceNotFoundException"):
+		if err := reread(); err != nil {
+			return Output{}, err
+		}
 		created, err := p.create(ctx, prof.SecretName, prof.Description, prof.SecretKMSKeyID, prof.Tags, doc)
 		if err == nil {
 			out.SecretARN, out.VersionID, out.Changed, out.Created = aws.ToString(created.ARN), aws.ToString(created.VersionId), true, true
@@ -136,7 +150,14 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 		// A value that is not our document is replaced, as drift.
 		_ = json.Unmarshal([]byte(aws.ToString(current.SecretString)), &previous)
 	}
-	if previousVersion != "" && sameContent(previous, doc) {
+	same := previousVersion != "" && sameContent(previous, doc)
+	if !same {
+		if err := reread(); err != nil {
+			return Output{}, err
+		}
+		same = previousVersion != "" && sameContent(previous, doc)
+	}
+	if same {
 		out.VersionID = previousVersion
 		log.Info("secret unchanged", "version_id", out.VersionID)
 		return out, nil

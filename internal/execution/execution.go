@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -83,25 +84,46 @@ func NamePrefix(p *profile.Profile) string { return p.Environment + "-" + p.Hash
 // profile, is running.
 var ErrBusy = errors.New("already in progress")
 
-// StartOrFollow starts an execution named <env>-<hash>-<time>, unless one for
-// the same environment is running: with the same profile hash it is followed
+// otherProfile is what follows the environment in the name of an execution
+// started by StartOrFollow: a profile hash and the start time. Matching the
+// whole of it keeps environment "dev" apart from "dev-eu".
+var otherProfile = regexp.MustCompile(`^[0-9a-f]{12}-[0-9]{8}T[0-9]{6}`)
+
+// StartOrFollow starts an execution named <prefix>-<time>, where prefix is
+// [<machine>-]<env>-<hash> (see NamePrefix), unless one for the same
+// environment is running: with the same profile hash it is followed
 // instead; with another, ErrBusy names it.
 func StartOrFollow(ctx context.Context, api SFN, smARN, env, prefix string, input []byte, now time.Time) (arn string, followed bool, err error) {
 	running, err := api.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smARN), StatusFilter: types.ExecutionStatusRunning})
 	if err != nil {
 		return "", false, fmt.Errorf("list running executions: %w", err)
 	}
+	// Executions of the same environment share the prefix up to the hash.
+	envPrefix := prefix[:strings.LastIndex(prefix, "-")+1]
 	for _, e := range running.Executions {
 		name := aws.ToString(e.Name)
 		if strings.HasPrefix(name, prefix+"-") {
 			return aws.ToString(e.ExecutionArn), true, nil
 		}
-		if strings.HasPrefix(name, env+"-") {
+		if rest, ok := strings.CutPrefix(name, envPrefix); ok && otherProfile.MatchString(rest) {
 			return "", false, fmt.Errorf("%w: execution %s for environment %s is running with another profile; wait for it (or stop it) and run again", ErrBusy, name, env)
 		}
 	}
 	name := fmt.Sprintf("%s-%s", prefix, now.UTC().Format("20060102T150405Z"))
 	out, err := api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smARN), Name: aws.String(name), Input: aws.String(string(input))})
+	var taken *types.ExecutionAlreadyExists
+	if errors.As(err, &taken) {
+		// The name is taken by a run of the same profile started within
+		// this second (follow it), or by one that ended within it: Step
+		// Functions keeps the names of finished executions for 90 days,
+		// so start under a name to the millisecond.
+		arn := strings.Replace(smARN, ":stateMachine:", ":execution:", 1) + ":" + name
+		if d, derr := api.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); derr == nil && d.Status == types.ExecutionStatusRunning {
+			return arn, true, nil
+		}
+		name = fmt.Sprintf("%s-%s%03dZ", prefix, now.UTC().Format("20060102T150405"), now.Nanosecond()/int(time.Millisecond))
+		out, err = api.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smARN), Name: aws.String(name), Input: aws.String(string(input))})
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("start execution %s: %w", name, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 )
 
@@ -166,16 +167,96 @@ func PathFor(dir, env string) string {
 // Decode reads one profile. Unknown fields are errors: a misspelt field
 // silently falling back to a default is how clusters end up wrong.
 func Decode(r io.Reader) (*Profile, error) {
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
+		// checkKeys names a nested field by its path and a parameter or
+		// tag by its key, where the decoder's error does not.
+		if vs := checkKeys(data, reflect.TypeOf(p), ""); len(vs) > 0 {
+			return nil, &ValidationError{Violations: vs}
+		}
 		return nil, describeDecodeError(err)
 	}
 	if dec.More() {
 		return nil, errors.New("more than one JSON value; a profile is a single object")
 	}
+	// encoding/json matches keys case-insensitively: "secretname" would
+	// fill secretName silently, and the tools that read the fixed names
+	// replicationGroupId and secretName from the file would not find them.
+	if vs := checkKeys(data, reflect.TypeOf(p), ""); len(vs) > 0 {
+		return nil, &ValidationError{Violations: vs}
+	}
 	return &p, nil
+}
+
+// checkKeys reports every key of data that is not exactly the name of a
+// field of t (by its json tag), and every value of a map of strings
+// (parameters, tags) that is not a JSON string. Values of another type
+// than the field's are left to the decoder.
+func checkKeys(data []byte, t reflect.Type, path string) []Violation {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return nil
+	}
+	var vs []Violation
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); t.Field(i).IsExported() && name != "" && name != "-" {
+				fields[name] = t.Field(i).Type
+			}
+		}
+		for _, key := range sortedKeys(obj) {
+			ft, ok := fields[key]
+			if ok {
+				vs = append(vs, checkKeys(obj[key], ft, path+key+".")...)
+				continue
+			}
+			fix := "check the spelling against README.md, section Profile fields (names are case-sensitive)"
+			for name := range fields {
+				if strings.EqualFold(name, key) {
+					fix = fmt.Sprintf("write it %q (names are case-sensitive)", name)
+				}
+			}
+			vs = append(vs, Violation{Field: path + key, Rule: "is not a profile field", Fix: fix})
+		}
+	case reflect.Map:
+		if t.Elem().Kind() != reflect.String {
+			return nil
+		}
+		for _, key := range sortedKeys(obj) {
+			var s string
+			if json.Unmarshal(obj[key], &s) != nil {
+				vs = append(vs, Violation{Field: path + key, Rule: "must be a JSON string, not " + kindOf(obj[key]),
+					Fix: "parameter and tag values are strings: write it in quotes"})
+			}
+		}
+	}
+	return vs
+}
+
+// kindOf names the JSON type of a value, as a user would say it.
+func kindOf(v json.RawMessage) string {
+	switch b := bytes.TrimSpace(v); {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "boolean"
+	case b[0] == 'n':
+		return "null"
+	default:
+		return "number"
+	}
 }
 
 func describeDecodeError(err error) error {

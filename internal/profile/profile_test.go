@@ -226,6 +226,10 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 		{`{"nodeSize": "cache.t4g.micro"}`, "nodeSize", "not a profile field"},
 		{`{"port": "6379"}`, "port", "must be a JSON number"},
 		{`{"network": {"subnetIds": "subnet-0ec00000000000a01"}}`, "network.subnetIds", "must be a JSON array"},
+		// encoding/json alone would take these case variants for the fields.
+		{`{"secretname": "audio-pipeline/dev/redis-endpoint"}`, "secretname", "not a profile field"},
+		{`{"network": {"subnetIDs": []}}`, "network.subnetIDs", "not a profile field"},
+		{`{"parameters": {"timeout": 300}}`, "parameters.timeout", "must be a JSON string, not number"},
 	}
 	for _, tc := range cases {
 		_, err := Decode(strings.NewReader(tc.doc))

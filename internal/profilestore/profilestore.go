@@ -98,10 +98,15 @@ func (s *Store) save(ctx context.Context, raw json.RawMessage) (Output, error) {
 				{Key: aws.String("Environment"), Value: aws.String(p.Environment)},
 			},
 		})
-		if err != nil {
+		switch {
+		case failure.ErrorCode(err) == "ResourceExistsException":
+			// A concurrent run of the same environment stored it between
+			// our read and this call; its run provisioned the same group.
+		case err != nil:
 			return out, failure.AWS(err, "store profile "+name)
+		default:
+			out.Changed = true
 		}
-		out.Changed = true
 	case err != nil:
 		return out, failure.AWS(err, "read stored profile "+name)
 	case aws.ToString(cur.SecretString) != string(body):
