@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	ebsvc "github.com/ecprov/ecprov/emulator/eventbridge"
 	"github.com/ecprov/ecprov/emulator/lambda"
 	"github.com/ecprov/ecprov/emulator/protocol/query"
+	"github.com/ecprov/ecprov/emulator/server"
 	snssvc "github.com/ecprov/ecprov/emulator/sns"
 	"github.com/ecprov/ecprov/emulator/stepfunctions"
 	"github.com/ecprov/ecprov/internal/awsclient"
@@ -85,21 +87,10 @@ func (e *Emulator) startOrchestration(url string) error {
 	deliver := &invoker{lambda: e.lambda, sfn: sfn.NewFromConfig(e.sdkConfig(url))}
 	e.eventBridge = ebsvc.New(ebsvc.Options{Region: e.opts.Region, AccountID: AccountID, Logger: e.log, Invoker: deliver, ScheduleScale: o.ScheduleScale})
 	e.sns = snssvc.New(snssvc.Options{Region: e.opts.Region, AccountID: AccountID, Logger: e.log, Lambda: deliver})
-	for _, s := range []interface {
-		SigningName() string
-	}{e.lambda, e.stepFunctions, e.eventBridge, e.sns} {
-		e.router.Register(s.(serviceHandler))
+	for _, s := range []server.Service{e.lambda, e.stepFunctions, e.eventBridge, e.sns} {
+		e.router.Register(s)
 	}
 	return e.deploy(url, o, bus)
-}
-
-// serviceHandler is the router's Service contract, restated so that the
-// part 2 services can be registered through one loop.
-type serviceHandler interface {
-	SigningName() string
-	Operation(r *http.Request, body []byte) string
-	WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string)
-	ServeHTTP(w http.ResponseWriter, r *http.Request)
 }
 
 func (e *Emulator) sdkConfig(url string) aws.Config {
@@ -258,22 +249,16 @@ func (c cloudTrail) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// readBody reads the body and puts it back for the service.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		return nil, err
-	}
+	body, err := io.ReadAll(r.Body)
 	r.Body.Close()
-	r.Body = readCloser{bytes.NewReader(buf.Bytes())}
-	return buf.Bytes(), nil
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err
 }
-
-type readCloser struct{ *bytes.Reader }
-
-func (readCloser) Close() error { return nil }
 
 type statusRecorder struct {
 	http.ResponseWriter

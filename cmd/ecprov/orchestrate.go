@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -129,10 +128,7 @@ func runStateMachine(args []string, stdout, stderr io.Writer, cmd, name string) 
 	started := time.Now()
 	arn, followed, err := execution.StartOrFollow(ctx, s.sfn, smARN, s.p.Environment, name+"-"+execution.NamePrefix(s.p), input, started)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		if errors.Is(err, execution.ErrBusy) {
-			return exitFailure
-		}
+		fmt.Fprintln(stderr, err) // ErrBusy says "already in progress" and names the execution
 		return exitFailure
 	}
 	verb := "started"
