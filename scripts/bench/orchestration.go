@@ -26,6 +26,7 @@ import (
 	"github.com/ecprov/ecprov/internal/execution"
 	"github.com/ecprov/ecprov/internal/orchestration"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/test/testprofile"
 )
 
 // lambdaStartup: each function's cold INIT duration under the Runtime
@@ -123,23 +124,7 @@ func sdk(url string) aws.Config {
 
 // benchProfile is environments/dev.json renamed to env.
 func benchProfile(env string) (*profile.Profile, []byte, error) {
-	data, err := os.ReadFile("environments/dev.json")
-	if err != nil {
-		return nil, nil, err
-	}
-	var m map[string]any
-	_ = json.Unmarshal(data, &m)
-	m["environment"] = env
-	m["replicationGroupId"] = "audio-pipeline-" + env
-	m["secretName"] = "audio-pipeline/" + env + "/redis-endpoint"
-	m["tags"].(map[string]any)["Environment"] = env
-	raw, _ := json.Marshal(m)
-	p, err := profile.Decode(strings.NewReader(string(raw)))
-	if err != nil {
-		return nil, nil, err
-	}
-	p.ApplyDefaults()
-	return p, raw, nil
+	return testprofile.Dev(env, nil)
 }
 
 // runSM runs one state machine for a profile, as `ecprov provision` does.

@@ -32,6 +32,7 @@ import (
 	"github.com/ecprov/ecprov/internal/execution"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/test/testprofile"
 )
 
 var (
@@ -80,25 +81,13 @@ func TestMain(m *testing.M) {
 // emulator do not share resources.
 func profileFor(t *testing.T, env string, edit func(m map[string]any)) (*profile.Profile, json.RawMessage) {
 	t.Helper()
-	data, err := os.ReadFile("../../environments/dev.json")
+	p, raw, err := testprofile.Dev(env, edit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]any
-	_ = json.Unmarshal(data, &m)
-	m["environment"] = env
-	m["replicationGroupId"] = "audio-pipeline-" + env
-	m["secretName"] = "audio-pipeline/" + env + "/redis-endpoint"
-	m["tags"].(map[string]any)["Environment"] = env
-	if edit != nil {
-		edit(m)
+	if p == nil {
+		p = &profile.Profile{Environment: env}
 	}
-	raw, _ := json.Marshal(m)
-	p, err := profile.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ApplyDefaults()
 	return p, raw
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/internal/execution"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/test/testprofile"
 )
 
 const (
@@ -244,27 +245,10 @@ func takeLane(t *testing.T) *lane {
 // an emulator do not share resources.
 func profileFor(t *testing.T, env string, edit func(m map[string]any)) (*profile.Profile, json.RawMessage) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, "environments", "dev.json"))
-	if err != nil {
-		t.Fatal(err)
+	p, raw, err := testprofile.Dev(env, edit)
+	if err != nil || p == nil {
+		t.Fatalf("profile %s: %v", env, err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	m["environment"] = env
-	m["replicationGroupId"] = "audio-pipeline-" + env
-	m["secretName"] = "audio-pipeline/" + env + "/redis-endpoint"
-	m["tags"].(map[string]any)["Environment"] = env
-	if edit != nil {
-		edit(m)
-	}
-	raw, _ := json.Marshal(m)
-	p, err := profile.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ApplyDefaults()
 	return p, raw
 }
 
