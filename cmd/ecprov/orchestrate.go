@@ -143,7 +143,7 @@ func runStateMachine(args []string, stdout, stderr io.Writer, cmd, name string) 
 	}
 	elapsed := time.Since(started).Seconds()
 	if res.Status != "SUCCEEDED" {
-		fmt.Fprintf(stderr, "%s %s %s after %.1fs: %s: %s\n", cmd, s.p.Environment, strings.ToLower(res.Status), elapsed, res.Error, res.Cause)
+		fmt.Fprintf(stderr, "%s %s %s after %.1fs: %s: %s\n", cmd, s.p.Environment, strings.ToLower(res.Status), elapsed, res.Error, execution.Message(res.Cause))
 		return exitFailure
 	}
 	if f.output == "json" {
@@ -372,7 +372,7 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 				SettingsRepaired []json.RawMessage `json:"settingsRepaired"`
 			}
 			if res.Status != "SUCCEEDED" {
-				fmt.Fprintf(stdout, "reconcile %s: %s %s: %s\n", aws.ToString(e.Name), res.Status, res.Error, res.Cause)
+				fmt.Fprintf(stdout, "reconcile %s: %s %s: %s\n", aws.ToString(e.Name), res.Status, res.Error, execution.Message(res.Cause))
 			}
 			if json.Unmarshal(res.Output, &results) == nil {
 				for _, r := range results {

@@ -185,7 +185,7 @@ func Follow(ctx context.Context, api SFN, arn string, w io.Writer, poll time.Dur
 					fmt.Fprintf(w, "  %6.1fs  %-18s waiting %ds before the next look\n", el, aws.ToString(e.StateEnteredEventDetails.Name), lastReady.NextPollSeconds)
 				case types.HistoryEventTypeLambdaFunctionFailed:
 					d := e.LambdaFunctionFailedEventDetails
-					fmt.Fprintf(w, "  %6.1fs  %-18s %s: %s\n", el, "failed", aws.ToString(d.Error), firstLine(aws.ToString(d.Cause)))
+					fmt.Fprintf(w, "  %6.1fs  %-18s %s: %s\n", el, "failed", aws.ToString(d.Error), firstLine(Message(aws.ToString(d.Cause))))
 				}
 			}
 			if aws.ToString(h.NextToken) == "" {
@@ -206,6 +206,19 @@ func Follow(ctx context.Context, api SFN, arn string, w io.Writer, poll time.Dur
 		case <-time.After(poll):
 		}
 	}
+}
+
+// Message is the readable part of a cause: a Lambda function's error
+// document ({"errorType": ..., "errorMessage": ...}) gives its message, any
+// other cause is returned as it is.
+func Message(cause string) string {
+	var doc struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &doc) == nil && doc.ErrorMessage != "" {
+		return doc.ErrorMessage
+	}
+	return cause
 }
 
 func firstLine(s string) string {
