@@ -23,6 +23,7 @@ import (
 	"github.com/ecprov/ecprov/internal/awsclient"
 	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/execution"
+	"github.com/ecprov/ecprov/internal/orchestration"
 	"github.com/ecprov/ecprov/internal/profile"
 )
 
@@ -118,6 +119,10 @@ func runStateMachine(args []string, stdout, stderr io.Writer, cmd, name string) 
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
+	}
+	if name == "provision" && s.p.NotificationTopicARN == "" {
+		fmt.Fprintf(stderr, "warning: %s has no notificationTopicArn: ElastiCache's failover notices will not start a reconcile, only the TestFailover rule and the hourly schedule will; set it to the stack output NotificationTopicArn (topic %s)\n",
+			s.p.Environment, orchestration.TopicName(f.prefix))
 	}
 	raw, _ := json.Marshal(s.p)
 	input, _ := json.Marshal(map[string]json.RawMessage{"profile": raw})
