@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/elasticache"
 	ebsvc "github.com/ecprov/ecprov/emulator/eventbridge"
 	"github.com/ecprov/ecprov/emulator/lambda"
@@ -187,7 +188,7 @@ func (i *invoker) InvokeLambda(ctx context.Context, functionARN string, payload 
 	name := functionARN[strings.LastIndex(functionARN, ":")+1:]
 	_, fnErr, err := i.lambda.Invoke(ctx, name, payload)
 	if errors.Is(err, lambda.ErrNotFound) {
-		return ebsvc.Permanent(err)
+		return delivery.Permanent(err) // both EventBridge and SNS stop retrying on it
 	}
 	if err != nil {
 		return err

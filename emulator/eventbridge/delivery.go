@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/ecprov/ecprov/emulator/delivery"
 )
 
 // Delivery records the delivery of one event to one target: every attempt
@@ -32,87 +33,21 @@ type Delivery struct {
 	Finished      time.Time
 }
 
-// PermanentError wraps an Invoker error that retrying cannot fix (the
-// function does not exist, the payload is refused): the delivery stops at
-// once, as EventBridge does for such errors.
-type PermanentError struct{ Err error }
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
+// PermanentError marks an Invoker error that retrying cannot fix (the
+// target does not exist): the delivery stops at once. It is the emulator's
+// one mark, shared with SNS, so one Invoker serves both.
+type PermanentError = delivery.PermanentError
 
 // Permanent marks err as not worth retrying.
-func Permanent(err error) error { return &PermanentError{Err: err} }
-
-// deliveryLog keeps finished deliveries and counts those in flight.
-type deliveryLog struct {
-	mu       sync.Mutex
-	done     *ring[Delivery]
-	inFlight int
-	idle     chan struct{} // closed when inFlight drops to 0
-}
-
-func newDeliveryLog(n int) *deliveryLog {
-	idle := make(chan struct{})
-	close(idle)
-	return &deliveryLog{done: newRing[Delivery](n), idle: idle}
-}
-
-func (l *deliveryLog) begin() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.inFlight == 0 {
-		l.idle = make(chan struct{})
-	}
-	l.inFlight++
-}
-
-func (l *deliveryLog) end(d Delivery) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.done.add(d)
-	l.release()
-}
-
-// release ends one unit of work in flight; l.mu is held.
-func (l *deliveryLog) release() {
-	l.inFlight--
-	if l.inFlight == 0 {
-		close(l.idle)
-	}
-}
-
-// hold keeps Drain waiting until the returned func is called, so that
-// deliveries about to start are not missed.
-func (l *deliveryLog) hold() func() {
-	l.begin()
-	return func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.release()
-	}
-}
+func Permanent(err error) error { return delivery.Permanent(err) }
 
 // Deliveries returns the finished deliveries, oldest first; the last
 // Options.DeliveryLogSize are kept.
-func (svc *Service) Deliveries() []Delivery {
-	svc.deliveries.mu.Lock()
-	defer svc.deliveries.mu.Unlock()
-	return svc.deliveries.done.all()
-}
+func (svc *Service) Deliveries() []Delivery { return svc.deliveries.All() }
 
 // Drain waits until no delivery is in flight (scheduled rules may start
 // new ones afterwards).
-func (svc *Service) Drain(ctx context.Context) error {
-	svc.deliveries.mu.Lock()
-	idle := svc.deliveries.idle
-	svc.deliveries.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (svc *Service) Drain(ctx context.Context) error { return svc.deliveries.Drain(ctx) }
 
 // startDelivery builds the target's input and delivers it in the
 // background.
@@ -124,10 +59,10 @@ func (svc *Service) startDelivery(a *accepted, ruleName, ruleARN string, t *targ
 	if t.spec.DeadLetterConfig != nil {
 		d.DeadLetterARN = t.spec.DeadLetterConfig.Arn
 	}
-	svc.deliveries.begin()
+	svc.deliveries.Begin()
 	if svc.ctx.Err() != nil {
 		d.Errors = []string{"the emulator is shut down"}
-		svc.deliveries.end(d)
+		svc.deliveries.End(d)
 		return
 	}
 	svc.wg.Add(1)
@@ -138,7 +73,7 @@ func (svc *Service) startDelivery(a *accepted, ruleName, ruleARN string, t *targ
 		if d.Succeeded {
 			d.DeadLetterARN = ""
 		}
-		svc.deliveries.end(d)
+		svc.deliveries.End(d)
 	}()
 }
 
@@ -182,8 +117,7 @@ func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
 			return
 		}
 		d.Errors = append(d.Errors, err.Error())
-		var perm *PermanentError
-		stop := errors.As(err, &perm) || d.Attempts >= attempts ||
+		stop := delivery.IsPermanent(err) || d.Attempts >= attempts ||
 			svc.opts.Now().Sub(a.ingestion)+backoff > maxAge
 		if stop {
 			log.Warn("event delivery failed", "attempts", d.Attempts, "err", err, "deadLetterArn", d.DeadLetterARN)

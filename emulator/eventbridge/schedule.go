@@ -110,7 +110,7 @@ func (svc *Service) fireScheduled(busName, ruleName string, gen int, at time.Tim
 	ruleARN := r.arn
 	// Hold Drain until the deliveries have started: a DisableRule that
 	// returns after this point must not see them start later.
-	release := svc.deliveries.hold()
+	release := svc.deliveries.Hold()
 	defer release()
 	svc.mu.Unlock()
 

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
 )
@@ -76,7 +77,7 @@ type Service struct {
 	// cannot fire for a rule that was replaced meanwhile.
 	scheduleGen int
 
-	deliveries *deliveryLog
+	deliveries *delivery.Log[Delivery]
 }
 
 // New returns an EventBridge with the default event bus.
@@ -116,7 +117,7 @@ func New(opts Options) *Service {
 		cancel:     cancel,
 		buses:      map[string]*bus{},
 		events:     map[string]*ring[RecordedEvent]{},
-		deliveries: newDeliveryLog(opts.DeliveryLogSize),
+		deliveries: delivery.NewLog[Delivery](opts.DeliveryLogSize),
 	}
 	now := opts.Now().UTC()
 	svc.buses[defaultBus] = &bus{name: defaultBus, arn: svc.busARN(defaultBus), created: now, modified: now,

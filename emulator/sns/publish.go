@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/protocol/query"
 )
 
@@ -231,70 +230,20 @@ type Delivery struct {
 	Finished  time.Time
 }
 
-type deliveryLog struct {
-	mu       sync.Mutex
-	done     []Delivery
-	max      int
-	inFlight int
-	idle     chan struct{}
-}
-
-func newDeliveryLog(n int) *deliveryLog {
-	idle := make(chan struct{})
-	close(idle)
-	return &deliveryLog{max: n, idle: idle}
-}
-
-func (l *deliveryLog) begin() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.inFlight == 0 {
-		l.idle = make(chan struct{})
-	}
-	l.inFlight++
-}
-
-func (l *deliveryLog) end(d Delivery) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.done = append(l.done, d)
-	if len(l.done) > l.max {
-		l.done = slices.Delete(l.done, 0, len(l.done)-l.max)
-	}
-	l.inFlight--
-	if l.inFlight == 0 {
-		close(l.idle)
-	}
-}
-
 // Deliveries returns the finished deliveries, oldest first; the last
 // Options.DeliveryLogSize are kept.
-func (svc *Service) Deliveries() []Delivery {
-	svc.deliveries.mu.Lock()
-	defer svc.deliveries.mu.Unlock()
-	return slices.Clone(svc.deliveries.done)
-}
+func (svc *Service) Deliveries() []Delivery { return svc.deliveries.All() }
 
 // Drain waits until no delivery is in flight.
-func (svc *Service) Drain(ctx context.Context) error {
-	svc.deliveries.mu.Lock()
-	idle := svc.deliveries.idle
-	svc.deliveries.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (svc *Service) Drain(ctx context.Context) error { return svc.deliveries.Drain(ctx) }
 
 func (svc *Service) startDelivery(m *publication, s subscription) {
 	d := Delivery{MessageID: m.id, TopicARN: m.topicARN, SubscriptionARN: s.arn, Protocol: s.protocol,
 		Endpoint: s.endpoint, Started: svc.opts.Now().UTC()}
-	svc.deliveries.begin()
+	svc.deliveries.Begin()
 	if svc.ctx.Err() != nil {
 		d.Errors = []string{"the emulator is shut down"}
-		svc.deliveries.end(d)
+		svc.deliveries.End(d)
 		return
 	}
 	svc.wg.Add(1)
@@ -302,7 +251,7 @@ func (svc *Service) startDelivery(m *publication, s subscription) {
 		defer svc.wg.Done()
 		svc.deliver(&d, m, s)
 		d.Finished = svc.opts.Now().UTC()
-		svc.deliveries.end(d)
+		svc.deliveries.End(d)
 	}()
 }
 
@@ -335,8 +284,7 @@ func (svc *Service) deliver(d *Delivery, m *publication, s subscription) {
 			return
 		}
 		d.Errors = append(d.Errors, err.Error())
-		var perm *PermanentError
-		if errors.As(err, &perm) || d.Attempts > svc.opts.Retries {
+		if delivery.IsPermanent(err) || d.Attempts > svc.opts.Retries {
 			log.Warn("message delivery failed", "attempts", d.Attempts, "err", err)
 			return
 		}
@@ -365,15 +313,13 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// PermanentError wraps a LambdaInvoker error that retrying cannot fix
-// (the function does not exist): the delivery stops at once.
-type PermanentError struct{ Err error }
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
+// PermanentError marks a LambdaInvoker error that retrying cannot fix (the
+// function does not exist): the delivery stops at once. It is the
+// emulator's one mark, shared with EventBridge, so one invoker serves both.
+type PermanentError = delivery.PermanentError
 
 // Permanent marks err as not worth retrying.
-func Permanent(err error) error { return &PermanentError{Err: err} }
+func Permanent(err error) error { return delivery.Permanent(err) }
 
 // The event SNS sends to a Lambda function, as aws-lambda-go's
 // events.SNSEvent reads it (field names from aws-lambda-go's sns.go and

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/protocol/query"
 	"github.com/ecprov/ecprov/emulator/server"
 )
@@ -70,7 +71,7 @@ type Service struct {
 	topics        map[string]*topic        // by ARN
 	subscriptions map[string]*subscription // by ARN
 
-	deliveries *deliveryLog
+	deliveries *delivery.Log[Delivery]
 }
 
 // operation is one Query action: it returns the result element's content
@@ -108,7 +109,7 @@ func New(opts Options) *Service {
 		cancel:        cancel,
 		topics:        map[string]*topic{},
 		subscriptions: map[string]*subscription{},
-		deliveries:    newDeliveryLog(opts.DeliveryLogSize),
+		deliveries:    delivery.NewLog[Delivery](opts.DeliveryLogSize),
 	}
 	svc.operations = map[string]operation{
 		"CreateTopic":               svc.createTopic,
