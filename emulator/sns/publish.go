@@ -313,14 +313,6 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// PermanentError marks a LambdaInvoker error that retrying cannot fix (the
-// function does not exist): the delivery stops at once. It is the
-// emulator's one mark, shared with EventBridge, so one invoker serves both.
-type PermanentError = delivery.PermanentError
-
-// Permanent marks err as not worth retrying.
-func Permanent(err error) error { return delivery.Permanent(err) }
-
 // The event SNS sends to a Lambda function, as aws-lambda-go's
 // events.SNSEvent reads it (field names from aws-lambda-go's sns.go and
 // its testdata/sns-event.json). Subject is null when the message had

@@ -28,7 +28,8 @@ import (
 const XMLNamespace = "http://sns.amazonaws.com/doc/2010-03-31/"
 
 // LambdaInvoker invokes Lambda functions for lambda subscriptions. The
-// emulator's wiring implements it with the Lambda emulator.
+// emulator's wiring implements it with the Lambda emulator; an error marked
+// delivery.Permanent (no such function) is not retried.
 type LambdaInvoker interface {
 	// InvokeLambda invokes a function asynchronously (InvocationType
 	// Event), as SNS does.

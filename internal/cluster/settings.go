@@ -128,9 +128,6 @@ type Delta struct {
 	input     elasticache.ModifyReplicationGroupInput
 }
 
-// Empty reports whether nothing differs.
-func (d Delta) Empty() bool { return len(d.Modify) == 0 && len(d.Immutable) == 0 }
-
 // ModifyInput is the single ModifyReplicationGroup call that applies every
 // in-place change, or nil when there is none.
 func (d Delta) ModifyInput(id string) *elasticache.ModifyReplicationGroupInput {

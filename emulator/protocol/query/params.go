@@ -39,10 +39,6 @@ func Parse(r *http.Request, body []byte) (Params, error) {
 	return Params{values: v}, nil
 }
 
-// FromValues wraps already parsed values (handy in tests and for nested
-// structures returned by Structs).
-func FromValues(v url.Values) Params { return Params{values: v} }
-
 // Values returns the underlying values.
 func (p Params) Values() url.Values { return p.values }
 
