@@ -86,7 +86,7 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 		return Output{}, err
 	}
 	log = log.With("replication_group_id", prof.ReplicationGroupID, "secret_name", prof.SecretName)
-	doc, err := p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion)
+	doc, err := p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion, true)
 	if err != nil {
 		return Output{}, err
 	}
@@ -96,7 +96,7 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 	// failover in between must not be written over the fresher document
 	// of the reconcile that its notice starts.
 	reread := func() error {
-		if doc, err = p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion); err != nil {
+		if doc, err = p.observe(ctx, prof.ReplicationGroupID, doc.EngineVersion, false); err != nil {
 			return err
 		}
 		out.CurrentPrimaryNode = doc.CurrentPrimaryNode
@@ -180,7 +180,11 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 	return out, nil
 }
 
-func (p *Publisher) observe(ctx context.Context, id, profileEngine string) (Document, error) {
+// observe reads the group and builds the document. The engine version lives
+// on the member clusters, one more call; with readEngine false, engine is
+// taken as it is (a re-read right before a write, when the engine cannot
+// have changed).
+func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
 	g, err := cluster.FindReplicationGroupByID(ctx, p.ElastiCache, id)
 	if err != nil {
 		return Document{}, err
@@ -189,8 +193,7 @@ func (p *Publisher) observe(ctx context.Context, id, profileEngine string) (Docu
 	if topo.PrimaryEndpoint == nil {
 		return Document{}, failure.New(failure.RetryableAWSError, "replication group %s (%s) has no primary endpoint yet", id, aws.ToString(g.Status))
 	}
-	engine := profileEngine
-	if len(g.MemberClusters) > 0 {
+	if readEngine && len(g.MemberClusters) > 0 {
 		member, err := cluster.FindCacheClusterByID(ctx, p.ElastiCache, g.MemberClusters[0])
 		if err != nil && failure.NameOf(err) != failure.NotFound {
 			return Document{}, err
