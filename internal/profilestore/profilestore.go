@@ -83,37 +83,40 @@ func (s *Store) save(ctx context.Context, raw json.RawMessage) (Output, error) {
 	body, _ := json.Marshal(p) // the resolved profile, defaults filled in
 	name := Name(p)
 	out := Output{Profiles: []json.RawMessage{}, Name: name}
-	cur, err := s.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-	switch {
-	case failure.ErrorCode(err) == "ResourceNotFoundException":
-		_, err := s.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
-			Name:         aws.String(name),
-			Description:  aws.String("ecprov: the profile " + p.ReplicationGroupID + " was last provisioned with"),
-			SecretString: aws.String(string(body)),
-			Tags: []types.Tag{
-				{Key: aws.String(KindTag), Value: aws.String("profile")},
-				{Key: aws.String(GroupTag), Value: aws.String(p.ReplicationGroupID)},
-				{Key: aws.String("ManagedBy"), Value: aws.String(profile.ManagedBy)},
-				{Key: aws.String("Project"), Value: aws.String(p.Project)},
-				{Key: aws.String("Environment"), Value: aws.String(p.Environment)},
-			},
-		})
+	// Two rounds at most: a concurrent run may create the copy between our
+	// read and our create; then read it again and put ours if it differs.
+	for round := 0; round < 2; round++ {
+		cur, err := s.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 		switch {
-		case failure.ErrorCode(err) == "ResourceExistsException":
-			// A concurrent run of the same environment stored it between
-			// our read and this call; its run provisioned the same group.
+		case failure.ErrorCode(err) == "ResourceNotFoundException":
+			_, err := s.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+				Name:         aws.String(name),
+				Description:  aws.String("ecprov: the profile " + p.ReplicationGroupID + " was last provisioned with"),
+				SecretString: aws.String(string(body)),
+				Tags: []types.Tag{
+					{Key: aws.String(KindTag), Value: aws.String("profile")},
+					{Key: aws.String(GroupTag), Value: aws.String(p.ReplicationGroupID)},
+					{Key: aws.String("ManagedBy"), Value: aws.String(profile.ManagedBy)},
+					{Key: aws.String("Project"), Value: aws.String(p.Project)},
+					{Key: aws.String("Environment"), Value: aws.String(p.Environment)},
+				},
+			})
+			if failure.ErrorCode(err) == "ResourceExistsException" && round == 0 {
+				continue
+			}
+			if err != nil {
+				return out, failure.AWS(err, "store profile "+name)
+			}
+			out.Changed = true
 		case err != nil:
-			return out, failure.AWS(err, "store profile "+name)
-		default:
+			return out, failure.AWS(err, "read stored profile "+name)
+		case aws.ToString(cur.SecretString) != string(body):
+			if _, err := s.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(body))}); err != nil {
+				return out, failure.AWS(err, "store profile "+name)
+			}
 			out.Changed = true
 		}
-	case err != nil:
-		return out, failure.AWS(err, "read stored profile "+name)
-	case aws.ToString(cur.SecretString) != string(body):
-		if _, err := s.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(body))}); err != nil {
-			return out, failure.AWS(err, "store profile "+name)
-		}
-		out.Changed = true
+		break
 	}
 	logging.For(ctx, s.Log).Info("profile stored", "name", name, "changed", out.Changed)
 	return out, nil

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ecprov/ecprov/internal/awsfake"
 	"github.com/ecprov/ecprov/internal/failure"
@@ -50,5 +54,40 @@ func TestSaveResolveDelete(t *testing.T) {
 	}
 	if _, err := s.Handle(ctx, profilestore.Input{Action: "frobnicate"}); failure.NameOf(err) != failure.InvalidInput {
 		t.Fatalf("bad action: %v", err)
+	}
+}
+
+// racingSecrets lets a concurrent run create the copy, with another
+// profile, between save's read and its create.
+type racingSecrets struct {
+	*awsfake.SecretsManager
+	other []byte
+	raced bool
+}
+
+func (r *racingSecrets) CreateSecret(ctx context.Context, in *secretsmanager.CreateSecretInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.CreateSecretOutput, error) {
+	if !r.raced {
+		r.raced = true
+		theirs := *in
+		theirs.SecretString = aws.String(string(r.other))
+		if _, err := r.SecretsManager.CreateSecret(ctx, &theirs); err != nil {
+			return nil, err
+		}
+	}
+	return r.SecretsManager.CreateSecret(ctx, in, opts...)
+}
+
+func TestSaveAfterAConcurrentCreateStoresOurs(t *testing.T) {
+	raw, err := os.ReadFile("../../environments/dev.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := &racingSecrets{SecretsManager: awsfake.NewSecretsManager(), other: []byte(`{"someone":"else"}`)}
+	out, err := (&profilestore.Store{Secrets: sm}).Handle(context.Background(), profilestore.Input{Action: "save", Profile: raw})
+	if err != nil || !out.Changed {
+		t.Fatalf("save: %+v %v", out, err)
+	}
+	if v := sm.Secrets[out.Name].Value; !strings.Contains(v, `"replicationGroupId":"audio-pipeline-dev"`) {
+		t.Fatalf("stored %s, want this run's profile", v)
 	}
 }
