@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // CloudWatchAPI is the part of CloudWatch the alarms function uses.
@@ -44,7 +44,7 @@ type Output struct {
 
 // Manager runs the alarms function.
 type Manager struct {
-	ElastiCache cluster.GroupReader
+	ElastiCache replicationgroup.GroupReader
 	CloudWatch  CloudWatchAPI
 	Log         *slog.Logger
 }
@@ -92,12 +92,12 @@ func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAl
 // alarms of members that are gone. Unchanged alarms are not written.
 func (m *Manager) Ensure(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, m.Log)
-	p, err := cluster.ParseProfile(in.Profile)
+	p, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
 	log = log.With("replication_group_id", p.ReplicationGroupID)
-	g, err := cluster.FindReplicationGroupByID(ctx, m.ElastiCache, p.ReplicationGroupID)
+	g, err := replicationgroup.FindByID(ctx, m.ElastiCache, p.ReplicationGroupID)
 	if err != nil {
 		return Output{}, err
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // SecretsAPI is the part of Secrets Manager publishsecret uses.
@@ -72,7 +72,7 @@ type Output struct {
 
 // Publisher runs publishsecret.
 type Publisher struct {
-	ElastiCache cluster.GroupReader
+	ElastiCache replicationgroup.GroupReader
 	Secrets     SecretsAPI
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -81,7 +81,7 @@ type Publisher struct {
 // Publish builds the document from the observed group and upserts the secret.
 func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, p.Log)
-	prof, err := cluster.ParseProfile(in.Profile)
+	prof, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
@@ -185,16 +185,16 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 // taken as it is (a re-read right before a write, when the engine cannot
 // have changed).
 func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
-	g, err := cluster.FindReplicationGroupByID(ctx, p.ElastiCache, id)
+	g, err := replicationgroup.FindByID(ctx, p.ElastiCache, id)
 	if err != nil {
 		return Document{}, err
 	}
-	topo := cluster.TopologyOf(g)
+	topo := replicationgroup.TopologyOf(g)
 	if topo.PrimaryEndpoint == nil {
 		return Document{}, failure.New(failure.RetryableAWSError, "replication group %s (%s) has no primary endpoint yet", id, aws.ToString(g.Status))
 	}
 	if readEngine && len(g.MemberClusters) > 0 {
-		member, err := cluster.FindCacheClusterByID(ctx, p.ElastiCache, g.MemberClusters[0])
+		member, err := replicationgroup.FindCacheClusterByID(ctx, p.ElastiCache, g.MemberClusters[0])
 		if err != nil && failure.NameOf(err) != failure.NotFound {
 			return Document{}, err
 		}

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // Tag keys that mark a stored profile.
@@ -76,7 +76,7 @@ func (s *Store) Handle(ctx context.Context, in Input) (Output, error) {
 }
 
 func (s *Store) save(ctx context.Context, raw json.RawMessage) (Output, error) {
-	p, err := cluster.ParseProfile(raw)
+	p, err := replicationgroup.ParseProfile(raw)
 	if err != nil {
 		return Output{}, err
 	}
@@ -164,7 +164,7 @@ func (s *Store) resolve(ctx context.Context, id string, all bool) (Output, error
 }
 
 func (s *Store) delete(ctx context.Context, raw json.RawMessage) (Output, error) {
-	p, err := cluster.ParseProfile(raw)
+	p, err := replicationgroup.ParseProfile(raw)
 	if err != nil {
 		return Output{}, err
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
 	"github.com/ecprov/ecprov/internal/awsfake"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/readiness"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 func group(t *testing.T, status string) *awsfake.ElastiCache {
@@ -100,7 +100,7 @@ func TestScheduleForATenMinuteCreation(t *testing.T) {
 			if waited >= readyAt {
 				return calls, waited - readyAt
 			}
-			waited += readiness.NextPoll(cluster.StatusCreating, waited)
+			waited += readiness.NextPoll(replicationgroup.StatusCreating, waited)
 		}
 	}
 	calls, delay := simulate(600)

@@ -9,9 +9,9 @@ import (
 
 	"github.com/ecprov/ecprov/internal/alarms"
 	"github.com/ecprov/ecprov/internal/awsfake"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/endpointsecret"
 	"github.com/ecprov/ecprov/internal/profilestore"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 	"github.com/ecprov/ecprov/internal/teardown"
 )
 
@@ -22,7 +22,7 @@ func TestTeardownRemovesEverythingAndToleratesARerun(t *testing.T) {
 	}
 	ctx := context.Background()
 	ec, sm, cw := awsfake.NewElastiCache(), awsfake.NewSecretsManager(), awsfake.NewCloudWatch()
-	if _, err := (&cluster.Creator{EC2: awsfake.DevNetwork(), ElastiCache: ec}).CreateCluster(ctx, cluster.CreateClusterInput{Profile: raw}); err != nil {
+	if _, err := (&replicationgroup.Creator{EC2: awsfake.DevNetwork(), ElastiCache: ec}).CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := (&endpointsecret.Publisher{ElastiCache: ec, Secrets: sm}).Publish(ctx, endpointsecret.Input{Profile: raw}); err != nil {

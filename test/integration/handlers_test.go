@@ -27,11 +27,11 @@ import (
 
 	"github.com/ecprov/ecprov/emulator"
 	"github.com/ecprov/ecprov/internal/alarms"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/endpointsecret"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/profilestore"
 	"github.com/ecprov/ecprov/internal/readiness"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 	"github.com/ecprov/ecprov/internal/teardown"
 )
 
@@ -41,7 +41,7 @@ type env struct {
 	cfg     aws.Config
 	ec      *elasticache.Client
 	sm      *secretsmanager.Client
-	creator *cluster.Creator
+	creator *replicationgroup.Creator
 	waiter  *readiness.Waiter
 	pub     *endpointsecret.Publisher
 	alarms  *alarms.Manager
@@ -82,7 +82,7 @@ func start(t *testing.T) *env {
 	am := &alarms.Manager{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
 	return &env{
 		emu: emu, cfg: cfg, ec: ec, sm: sm,
-		creator: &cluster.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
+		creator: &replicationgroup.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
 		waiter:  &readiness.Waiter{ElastiCache: ec, Log: log},
 		pub:     &endpointsecret.Publisher{ElastiCache: ec, Secrets: sm, Log: log},
 		alarms:  am,
@@ -113,10 +113,10 @@ func (e *env) waitReady(t *testing.T) readiness.Output {
 	return readiness.Output{}
 }
 
-func (e *env) provision(t *testing.T) (cluster.CreateClusterOutput, readiness.Output, endpointsecret.Output, alarms.Output) {
+func (e *env) provision(t *testing.T) (replicationgroup.CreateClusterOutput, readiness.Output, endpointsecret.Output, alarms.Output) {
 	t.Helper()
 	ctx := context.Background()
-	created, err := e.creator.CreateCluster(ctx, cluster.CreateClusterInput{Profile: e.profile})
+	created, err := e.creator.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: e.profile})
 	if err != nil {
 		t.Fatalf("createcluster: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	ctx := context.Background()
 
 	created, ready, secret, al := e.provision(t)
-	if created.Action != cluster.ActionCreated || !secret.Created || len(al.AlarmNames) != 6 {
+	if created.Action != replicationgroup.ActionCreated || !secret.Created || len(al.AlarmNames) != 6 {
 		t.Fatalf("first run: create %s, secret %+v, alarms %d", created.Action, secret, len(al.AlarmNames))
 	}
 	doc := e.document(t)
@@ -189,7 +189,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 
 	// A re-run changes nothing: no modification, no secret version, no alarm write.
 	again, _, secret2, al2 := e.provision(t)
-	if again.Action != cluster.ActionUnchanged || len(again.Changes) != 0 || secret2.Changed || secret2.VersionID != secret.VersionID || al2.Changed {
+	if again.Action != replicationgroup.ActionUnchanged || len(again.Changes) != 0 || secret2.Changed || secret2.VersionID != secret.VersionID || al2.Changed {
 		t.Fatalf("re-run changed things: create %+v, secret %+v, alarms %+v", again, secret2, al2)
 	}
 
@@ -207,8 +207,8 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	if v, _ := node.ConfigGet(ctx, "timeout").Result(); v["timeout"] != "0" {
 		t.Fatalf("the drift did not reach the server: %v", v)
 	}
-	repaired, err := e.creator.CreateCluster(ctx, cluster.CreateClusterInput{Profile: e.profile})
-	if err != nil || repaired.Action != cluster.ActionModified || repaired.Changes[0].Field != "parameters.timeout" {
+	repaired, err := e.creator.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: e.profile})
+	if err != nil || repaired.Action != replicationgroup.ActionModified || repaired.Changes[0].Field != "parameters.timeout" {
 		t.Fatalf("repair: %+v %v", repaired, err)
 	}
 	if v, _ := node.ConfigGet(ctx, "timeout").Result(); v["timeout"] != "300" {
@@ -300,7 +300,7 @@ func TestBadNetworkCreatesNothing(t *testing.T) {
 	_ = json.Unmarshal(e.profile, &m)
 	m["network"].(map[string]any)["securityGroupIds"] = []string{"sg-0ec000000000f0001"}
 	bad, _ := json.Marshal(m)
-	_, err := e.creator.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: bad})
+	_, err := e.creator.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: bad})
 	if failure.NameOf(err) != failure.NetworkCheckFailed || !strings.Contains(err.Error(), "0.0.0.0/0") {
 		t.Fatalf("err = %v", err)
 	}
@@ -334,8 +334,8 @@ func waitPrimary(t *testing.T, e *env, want string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		g, err := cluster.FindReplicationGroupByID(context.Background(), e.ec, e.groupID)
-		if err == nil && cluster.TopologyOf(g).CurrentPrimary == want {
+		g, err := replicationgroup.FindByID(context.Background(), e.ec, e.groupID)
+		if err == nil && replicationgroup.TopologyOf(g).CurrentPrimary == want {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -1,4 +1,4 @@
-package cluster
+package replicationgroup
 
 import (
 	"context"
@@ -110,7 +110,7 @@ func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (Cre
 	}
 	out.Changes = append(out.Changes, sgChanges...)
 
-	group, err := FindReplicationGroupByID(ctx, c.ElastiCache, p.ReplicationGroupID)
+	group, err := FindByID(ctx, c.ElastiCache, p.ReplicationGroupID)
 	if failure.NameOf(err) == failure.NotFound {
 		group, err = c.createGroup(ctx, p)
 		if err != nil {
@@ -180,7 +180,7 @@ func (c *Creator) createGroup(ctx context.Context, p *profile.Profile) (*types.R
 	if err != nil {
 		// Another execution created it between our read and this call.
 		if failure.ErrorCode(err) == "ReplicationGroupAlreadyExists" {
-			return FindReplicationGroupByID(ctx, c.ElastiCache, p.ReplicationGroupID)
+			return FindByID(ctx, c.ElastiCache, p.ReplicationGroupID)
 		}
 		return nil, failure.AWS(err, "create replication group "+p.ReplicationGroupID)
 	}

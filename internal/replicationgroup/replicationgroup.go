@@ -1,8 +1,8 @@
-// Package cluster creates and converges an ElastiCache replication group,
+// Package replicationgroup creates and converges an ElastiCache replication group,
 // with its parameter and subnet groups, from an environment profile. It keeps
 // three values apart: what should be (Desired, from the profile), what is
 // (Observe, from Describe calls) and what to change (Diff).
-package cluster
+package replicationgroup
 
 import (
 	"context"
@@ -30,9 +30,10 @@ type GroupReader interface {
 	DescribeCacheClusters(ctx context.Context, in *elasticache.DescribeCacheClustersInput, optFns ...func(*elasticache.Options)) (*elasticache.DescribeCacheClustersOutput, error)
 }
 
-// FindReplicationGroupByID makes one read. A missing group is a NotFound
-// error; other errors are classified.
-func FindReplicationGroupByID(ctx context.Context, api GroupReader, id string) (*types.ReplicationGroup, error) {
+// FindByID reads one replication group (terraform-provider-aws calls it
+// findReplicationGroupByID). A missing group is a NotFound error; other
+// errors are classified.
+func FindByID(ctx context.Context, api GroupReader, id string) (*types.ReplicationGroup, error) {
 	out, err := api.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: aws.String(id)})
 	if err != nil {
 		if IsNotFound(err) {
