@@ -23,6 +23,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &replicationgroup.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.CreateCluster))
+	h := &replicationgroup.Handler{EC2: ec2.NewFromConfig(cfg), ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

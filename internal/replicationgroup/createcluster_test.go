@@ -39,10 +39,10 @@ func devProfile(t *testing.T, edit func(m map[string]any)) json.RawMessage {
 	return out
 }
 
-func newCreator() (*replicationgroup.Creator, *awsfake.ElastiCache, *awsfake.EC2) {
+func newCreator() (*replicationgroup.Handler, *awsfake.ElastiCache, *awsfake.EC2) {
 	ec := awsfake.NewElastiCache()
 	net := awsfake.DevNetwork()
-	return &replicationgroup.Creator{EC2: net, ElastiCache: ec}, ec, net
+	return &replicationgroup.Handler{EC2: net, ElastiCache: ec}, ec, net
 }
 
 func mutating(calls []string) []string {
@@ -70,7 +70,7 @@ func errorName(t *testing.T, err error) string {
 func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
 	c, ec, _ := newCreator()
 	ctx := context.Background()
-	out, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
 		t.Errorf("group tags = %v (R12)", tags)
 	}
 
-	again, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	again, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
 func TestDriftIsRepaired(t *testing.T) {
 	c, ec, _ := newCreator()
 	ctx := context.Background()
-	if _, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	// Someone changes things by hand.
@@ -123,7 +123,7 @@ func TestDriftIsRepaired(t *testing.T) {
 	ec.Tags[aws.ToString(ec.Groups[rgID].ARN)]["Environment"] = "scratch"
 	ec.Names()
 
-	out, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestDriftIsRepaired(t *testing.T) {
 	if ec.Params[rgID+"-redis7"]["timeout"] != "300" || aws.ToInt32(ec.Groups[rgID].SnapshotRetentionLimit) != 7 || ec.Nodes[rgID].MaintenanceWindow != "sun:05:00-sun:06:00" {
 		t.Errorf("not repaired: timeout %s retention %d window %s", ec.Params[rgID+"-redis7"]["timeout"], aws.ToInt32(ec.Groups[rgID].SnapshotRetentionLimit), ec.Nodes[rgID].MaintenanceWindow)
 	}
-	third, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	third, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil || third.Action != replicationgroup.ActionUnchanged {
 		t.Fatalf("after repair: %v %v", third.Action, err)
 	}
@@ -154,13 +154,13 @@ func TestDriftIsRepaired(t *testing.T) {
 func TestImmutableDifferenceIsNamed(t *testing.T) {
 	c, ec, _ := newCreator()
 	ctx := context.Background()
-	if _, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	ec.Groups[rgID].AtRestEncryptionEnabled = aws.Bool(false)
 	ec.Groups[rgID].SnapshotRetentionLimit = aws.Int32(2)
 
-	_, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	_, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if got := errorName(t, err); got != failure.ImmutableSettingChanged {
 		t.Fatalf("error name = %q, want ImmutableSettingChanged (%v)", got, err)
 	}
@@ -171,7 +171,7 @@ func TestImmutableDifferenceIsNamed(t *testing.T) {
 		t.Error("the mutable drift was not repaired alongside")
 	}
 
-	out, err := c.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: devProfile(t, nil), ReportImmutable: true})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil), ReportImmutable: true})
 	if err != nil {
 		t.Fatalf("reportImmutable: %v", err)
 	}
@@ -186,12 +186,12 @@ func TestStatusesThatStopProvisioning(t *testing.T) {
 		replicationgroup.StatusDeleting:     failure.GroupBeingDeleted,
 	} {
 		c, ec, _ := newCreator()
-		if _, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+		if _, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 			t.Fatal(err)
 		}
 		ec.Groups[rgID].Status = aws.String(status)
 		ec.Names()
-		_, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+		_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 		if got := errorName(t, err); got != want {
 			t.Errorf("%s: error %q, want %q", status, got, want)
 		}
@@ -215,12 +215,12 @@ func TestTransientErrorsSurfaceAsRetryable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c, ec, _ := newCreator()
 			ec.FailNext("CreateReplicationGroup", injected)
-			_, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+			_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 			if got := errorName(t, err); got != failure.RetryableAWSError {
 				t.Fatalf("error name = %q, want RetryableAWSError (%v)", got, err)
 			}
 			// The retry converges.
-			out, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+			out, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 			if err != nil || out.Action != replicationgroup.ActionCreated {
 				t.Fatalf("retry: %v %v", out.Action, err)
 			}
@@ -228,7 +228,7 @@ func TestTransientErrorsSurfaceAsRetryable(t *testing.T) {
 	}
 	c, ec, _ := newCreator()
 	ec.FailNext("CreateReplicationGroup", awsfake.APIError("AccessDenied", "not authorized"))
-	_, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, nil)})
+	_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 	if got := errorName(t, err); got != failure.AWSError {
 		t.Fatalf("access denied classified as %q", got)
 	}
@@ -269,7 +269,7 @@ func TestNothingIsCreatedForABadProfileOrNetwork(t *testing.T) {
 			if tc.network != nil {
 				tc.network(net)
 			}
-			_, err := c.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: devProfile(t, tc.edit)})
+			_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, tc.edit)})
 			if got := errorName(t, err); got != tc.wantErr {
 				t.Fatalf("error name = %q, want %q: %v", got, tc.wantErr, err)
 			}

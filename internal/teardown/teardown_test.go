@@ -22,7 +22,7 @@ func TestTeardownRemovesEverythingAndToleratesARerun(t *testing.T) {
 	}
 	ctx := context.Background()
 	ec, sm, cw := awsfake.NewElastiCache(), awsfake.NewSecretsManager(), awsfake.NewCloudWatch()
-	if _, err := (&replicationgroup.Creator{EC2: awsfake.DevNetwork(), ElastiCache: ec}).CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: raw}); err != nil {
+	if _, err := (&replicationgroup.Handler{EC2: awsfake.DevNetwork(), ElastiCache: ec}).Handle(ctx, replicationgroup.Input{Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := (&endpointsecret.Publisher{ElastiCache: ec, Secrets: sm}).Publish(ctx, endpointsecret.Input{Profile: raw}); err != nil {

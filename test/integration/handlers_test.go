@@ -41,7 +41,7 @@ type env struct {
 	cfg     aws.Config
 	ec      *elasticache.Client
 	sm      *secretsmanager.Client
-	creator *replicationgroup.Creator
+	creator *replicationgroup.Handler
 	waiter  *readiness.Waiter
 	pub     *endpointsecret.Publisher
 	alarms  *alarms.Manager
@@ -82,7 +82,7 @@ func start(t *testing.T) *env {
 	am := &alarms.Manager{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
 	return &env{
 		emu: emu, cfg: cfg, ec: ec, sm: sm,
-		creator: &replicationgroup.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
+		creator: &replicationgroup.Handler{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
 		waiter:  &readiness.Waiter{ElastiCache: ec, Log: log},
 		pub:     &endpointsecret.Publisher{ElastiCache: ec, Secrets: sm, Log: log},
 		alarms:  am,
@@ -113,10 +113,10 @@ func (e *env) waitReady(t *testing.T) readiness.Output {
 	return readiness.Output{}
 }
 
-func (e *env) provision(t *testing.T) (replicationgroup.CreateClusterOutput, readiness.Output, endpointsecret.Output, alarms.Output) {
+func (e *env) provision(t *testing.T) (replicationgroup.Output, readiness.Output, endpointsecret.Output, alarms.Output) {
 	t.Helper()
 	ctx := context.Background()
-	created, err := e.creator.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: e.profile})
+	created, err := e.creator.Handle(ctx, replicationgroup.Input{Profile: e.profile})
 	if err != nil {
 		t.Fatalf("createcluster: %v", err)
 	}
@@ -207,7 +207,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	if v, _ := node.ConfigGet(ctx, "timeout").Result(); v["timeout"] != "0" {
 		t.Fatalf("the drift did not reach the server: %v", v)
 	}
-	repaired, err := e.creator.CreateCluster(ctx, replicationgroup.CreateClusterInput{Profile: e.profile})
+	repaired, err := e.creator.Handle(ctx, replicationgroup.Input{Profile: e.profile})
 	if err != nil || repaired.Action != replicationgroup.ActionModified || repaired.Changes[0].Field != "parameters.timeout" {
 		t.Fatalf("repair: %+v %v", repaired, err)
 	}
@@ -300,7 +300,7 @@ func TestBadNetworkCreatesNothing(t *testing.T) {
 	_ = json.Unmarshal(e.profile, &m)
 	m["network"].(map[string]any)["securityGroupIds"] = []string{"sg-0ec000000000f0001"}
 	bad, _ := json.Marshal(m)
-	_, err := e.creator.CreateCluster(context.Background(), replicationgroup.CreateClusterInput{Profile: bad})
+	_, err := e.creator.Handle(context.Background(), replicationgroup.Input{Profile: bad})
 	if failure.NameOf(err) != failure.NetworkCheckFailed || !strings.Contains(err.Error(), "0.0.0.0/0") {
 		t.Fatalf("err = %v", err)
 	}
