@@ -42,8 +42,8 @@ type Output struct {
 	Changed    bool     `json:"changed"`
 }
 
-// Manager runs the alarms function.
-type Manager struct {
+// Handler runs the alarms function.
+type Handler struct {
 	ElastiCache replicationgroup.GroupReader
 	CloudWatch  CloudWatchAPI
 	Log         *slog.Logger
@@ -88,9 +88,9 @@ func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAl
 	}
 }
 
-// Ensure upserts the alarms of every current member and deletes managed
+// Handle upserts the alarms of every current member and deletes managed
 // alarms of members that are gone. Unchanged alarms are not written.
-func (m *Manager) Ensure(ctx context.Context, in Input) (Output, error) {
+func (m *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, m.Log)
 	p, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
@@ -147,7 +147,7 @@ func (m *Manager) Ensure(ctx context.Context, in Input) (Output, error) {
 }
 
 // DeleteAll removes every managed alarm of a group (teardown).
-func (m *Manager) DeleteAll(ctx context.Context, replicationGroupID string) ([]string, error) {
+func (m *Handler) DeleteAll(ctx context.Context, replicationGroupID string) ([]string, error) {
 	existing, err := m.list(ctx, Prefix(replicationGroupID))
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func (m *Manager) DeleteAll(ctx context.Context, replicationGroupID string) ([]s
 	return names, nil
 }
 
-func (m *Manager) list(ctx context.Context, prefix string) (map[string]types.MetricAlarm, error) {
+func (m *Handler) list(ctx context.Context, prefix string) (map[string]types.MetricAlarm, error) {
 	out := map[string]types.MetricAlarm{}
 	var next *string
 	for {

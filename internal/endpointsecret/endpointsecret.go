@@ -70,16 +70,16 @@ type Output struct {
 	CurrentPrimaryNode string `json:"currentPrimaryNode"`
 }
 
-// Publisher runs publishsecret.
-type Publisher struct {
+// Handler runs publishsecret.
+type Handler struct {
 	ElastiCache replicationgroup.GroupReader
 	Secrets     SecretsAPI
 	Log         *slog.Logger
 	Now         func() time.Time
 }
 
-// Publish builds the document from the observed group and upserts the secret.
-func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
+// Handle builds the document from the observed group and upserts the secret.
+func (p *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, p.Log)
 	prof, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
@@ -184,7 +184,7 @@ func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
 // on the member clusters, one more call; with readEngine false, engine is
 // taken as it is (a re-read right before a write, when the engine cannot
 // have changed).
-func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
+func (p *Handler) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
 	g, err := replicationgroup.FindByID(ctx, p.ElastiCache, id)
 	if err != nil {
 		return Document{}, err
@@ -221,7 +221,7 @@ func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine b
 	return doc, nil
 }
 
-func (p *Publisher) create(ctx context.Context, name, description, kmsKey string, tags map[string]string, doc Document) (*secretsmanager.CreateSecretOutput, error) {
+func (p *Handler) create(ctx context.Context, name, description, kmsKey string, tags map[string]string, doc Document) (*secretsmanager.CreateSecretOutput, error) {
 	body, _ := json.Marshal(doc)
 	in := &secretsmanager.CreateSecretInput{
 		Name:               aws.String(name),
@@ -243,7 +243,7 @@ func (p *Publisher) create(ctx context.Context, name, description, kmsKey string
 	return out, nil
 }
 
-func (p *Publisher) ensureTags(ctx context.Context, arn string, have []smtypes.Tag, want map[string]string) error {
+func (p *Handler) ensureTags(ctx context.Context, arn string, have []smtypes.Tag, want map[string]string) error {
 	current := map[string]string{}
 	for _, t := range have {
 		current[aws.ToString(t.Key)] = aws.ToString(t.Value)

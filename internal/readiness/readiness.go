@@ -44,14 +44,16 @@ type Output struct {
 	Poll            Poll `json:"poll"`
 }
 
-// Waiter runs waitready.
-type Waiter struct {
+// Handler runs the waitready function.
+type Handler struct {
 	ElastiCache replicationgroup.GroupReader
 	Log         *slog.Logger
 }
 
-// WaitReady makes one DescribeReplicationGroups call.
-func (w *Waiter) WaitReady(ctx context.Context, in Input) (Output, error) {
+// Handle reads the group's status once (one DescribeReplicationGroups call,
+// what terraform-provider-aws calls statusReplicationGroup) and says how long
+// the state machine should wait before the next look. It never waits itself.
+func (w *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, w.Log).With("replication_group_id", in.ReplicationGroupID)
 	if in.ReplicationGroupID == "" {
 		return Output{}, failure.New(failure.InvalidInput, "waitready: replicationGroupId is empty")

@@ -39,7 +39,7 @@ func devProfile(t *testing.T, edit func(m map[string]any)) json.RawMessage {
 	return out
 }
 
-func newCreator() (*replicationgroup.Handler, *awsfake.ElastiCache, *awsfake.EC2) {
+func newHandler() (*replicationgroup.Handler, *awsfake.ElastiCache, *awsfake.EC2) {
 	ec := awsfake.NewElastiCache()
 	net := awsfake.DevNetwork()
 	return &replicationgroup.Handler{EC2: net, ElastiCache: ec}, ec, net
@@ -68,7 +68,7 @@ func errorName(t *testing.T, err error) string {
 }
 
 func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
 	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
@@ -111,7 +111,7 @@ func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
 }
 
 func TestDriftIsRepaired(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
 	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestDriftIsRepaired(t *testing.T) {
 }
 
 func TestImmutableDifferenceIsNamed(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
 	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestStatusesThatStopProvisioning(t *testing.T) {
 		replicationgroup.StatusCreateFailed: failure.CreateFailed,
 		replicationgroup.StatusDeleting:     failure.GroupBeingDeleted,
 	} {
-		c, ec, _ := newCreator()
+		c, ec, _ := newHandler()
 		if _, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestTransientErrorsSurfaceAsRetryable(t *testing.T) {
 	}
 	for name, injected := range cases {
 		t.Run(name, func(t *testing.T) {
-			c, ec, _ := newCreator()
+			c, ec, _ := newHandler()
 			ec.FailNext("CreateReplicationGroup", injected)
 			_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 			if got := errorName(t, err); got != failure.RetryableAWSError {
@@ -226,7 +226,7 @@ func TestTransientErrorsSurfaceAsRetryable(t *testing.T) {
 			}
 		})
 	}
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ec.FailNext("CreateReplicationGroup", awsfake.APIError("AccessDenied", "not authorized"))
 	_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 	if got := errorName(t, err); got != failure.AWSError {
@@ -265,7 +265,7 @@ func TestNothingIsCreatedForABadProfileOrNetwork(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, ec, net := newCreator()
+			c, ec, net := newHandler()
 			if tc.network != nil {
 				tc.network(net)
 			}

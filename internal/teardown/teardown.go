@@ -58,18 +58,18 @@ type Output struct {
 	FinalSnapshot string   `json:"finalSnapshot"`
 }
 
-// Remover runs the teardown function.
-type Remover struct {
+// Handler runs the teardown function.
+type Handler struct {
 	ElastiCache ElastiCacheAPI
-	Alarms      *alarms.Manager
+	Alarms      *alarms.Handler
 	Secrets     SecretsAPI
-	Profiles    *profilestore.Store
+	Profiles    *profilestore.Handler
 	Log         *slog.Logger
 	Now         func() time.Time
 }
 
 // Handle runs one step.
-func (r *Remover) Handle(ctx context.Context, in Input) (Output, error) {
+func (r *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	p, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
@@ -116,7 +116,7 @@ func (r *Remover) Handle(ctx context.Context, in Input) (Output, error) {
 	return out, nil
 }
 
-func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error {
+func (r *Handler) deleteGroup(ctx context.Context, id string, out *Output) error {
 	g, err := replicationgroup.FindByID(ctx, r.ElastiCache, id)
 	if failure.NameOf(err) == failure.NotFound {
 		out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id)
@@ -160,7 +160,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 	return nil
 }
 
-func (r *Remover) deleteSecret(ctx context.Context, name string, window int64, out *Output) error {
+func (r *Handler) deleteSecret(ctx context.Context, name string, window int64, out *Output) error {
 	desc, err := r.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
 	if failure.ErrorCode(err) == "ResourceNotFoundException" {
 		out.AlreadyGone = append(out.AlreadyGone, "secret "+name)
