@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 
@@ -75,7 +76,7 @@ func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAl
 			in.AlarmActions = []string{p.Alarms.ActionTopicARN}
 			in.OKActions = []string{p.Alarms.ActionTopicARN}
 		}
-		for _, k := range sortedKeys(p.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
 		}
 		return in
@@ -152,7 +153,7 @@ func (m *Handler) DeleteAll(ctx context.Context, replicationGroupID string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	names := sortedKeys(existing)
+	names := slices.Sorted(maps.Keys(existing))
 	for start := 0; start < len(names); start += 100 {
 		batch := names[start:min(start+100, len(names))]
 		if _, err := m.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: batch}); err != nil {
@@ -219,13 +220,4 @@ func sameDimensions(a, b []types.Dimension) bool {
 		return out
 	}
 	return sameSet(flat(a), flat(b))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
