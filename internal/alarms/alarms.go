@@ -53,23 +53,47 @@ type Handler struct {
 // Prefix is the name prefix of every alarm ecprov manages for a group.
 func Prefix(replicationGroupID string) string { return "ecprov/" + replicationGroupID + "/" }
 
+// metricAlarm is one kind of alarm each member node gets (R10).
+type metricAlarm struct {
+	suffix, metric, statistic, what string
+	threshold                       func(a profile.Alarms) float64
+	// periods is how many one-minute periods must breach.
+	periods func(a profile.Alarms) int32
+	missing string // TreatMissingData
+}
+
+// metricAlarms are the three R10 alarms of every member node.
+var metricAlarms = []metricAlarm{
+	{suffix: "cpu-utilization", metric: "CPUUtilization", statistic: "Average", what: "CPU utilization", missing: "missing",
+		threshold: func(a profile.Alarms) float64 { return a.CPUUtilizationPercent },
+		periods:   func(a profile.Alarms) int32 { return int32(a.SustainedMinutes) }},
+	{suffix: "memory-usage", metric: "DatabaseMemoryUsagePercentage", statistic: "Average", what: "Memory usage", missing: "missing",
+		threshold: func(a profile.Alarms) float64 { return a.MemoryUsagePercent },
+		periods:   func(a profile.Alarms) int32 { return int32(a.SustainedMinutes) }},
+	// Evictions: the Sum over one minute, one period (R10).
+	{suffix: "evictions", metric: "Evictions", statistic: "Sum", what: "Evictions per minute", missing: "notBreaching",
+		threshold: func(a profile.Alarms) float64 { return a.EvictionsPerMinute },
+		periods:   func(profile.Alarms) int32 { return 1 }},
+}
+
 // Desired are the three R10 alarms of one member cluster.
 func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAlarmInput {
-	sustained := int32(p.Alarms.SustainedMinutes)
-	base := func(suffix, metric, stat, what string, threshold float64, periods int32, missing string) cloudwatch.PutMetricAlarmInput {
+	out := make([]cloudwatch.PutMetricAlarmInput, 0, len(metricAlarms))
+	for _, a := range metricAlarms {
+		threshold, periods := a.threshold(p.Alarms), a.periods(p.Alarms)
 		in := cloudwatch.PutMetricAlarmInput{
-			AlarmName:          aws.String(Prefix(p.ReplicationGroupID) + cacheClusterID + "/" + suffix),
-			AlarmDescription:   aws.String(fmt.Sprintf("%s of %s (%s %s) above %g; managed by ecprov", what, cacheClusterID, p.Project, p.Environment, threshold)),
+			AlarmName:          aws.String(Prefix(p.ReplicationGroupID) + cacheClusterID + "/" + a.suffix),
+			AlarmDescription:   aws.String(fmt.Sprintf("%s of %s (%s %s) above %g; managed by ecprov", a.what, cacheClusterID, p.Project, p.Environment, threshold)),
 			Namespace:          aws.String("AWS/ElastiCache"),
-			MetricName:         aws.String(metric),
+			MetricName:         aws.String(a.metric),
 			Dimensions:         []types.Dimension{{Name: aws.String("CacheClusterId"), Value: aws.String(cacheClusterID)}},
-			Statistic:          types.Statistic(stat),
+			Statistic:          types.Statistic(a.statistic),
 			Period:             aws.Int32(60),
 			EvaluationPeriods:  aws.Int32(periods),
 			DatapointsToAlarm:  aws.Int32(periods),
 			Threshold:          aws.Float64(threshold),
 			ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold,
-			TreatMissingData:   aws.String(missing),
+			TreatMissingData:   aws.String(a.missing),
 			ActionsEnabled:     aws.Bool(true),
 		}
 		if p.Alarms.ActionTopicARN != "" {
@@ -79,14 +103,9 @@ func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAl
 		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
 		}
-		return in
+		out = append(out, in)
 	}
-	return []cloudwatch.PutMetricAlarmInput{
-		base("cpu-utilization", "CPUUtilization", "Average", "CPU utilization", p.Alarms.CPUUtilizationPercent, sustained, "missing"),
-		base("memory-usage", "DatabaseMemoryUsagePercentage", "Average", "Memory usage", p.Alarms.MemoryUsagePercent, sustained, "missing"),
-		// Evictions: the Sum over one minute, one period (R10).
-		base("evictions", "Evictions", "Sum", "Evictions per minute", p.Alarms.EvictionsPerMinute, 1, "notBreaching"),
-	}
+	return out
 }
 
 // Handle upserts the alarms of every current member and deletes managed
