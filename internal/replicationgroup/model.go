@@ -136,13 +136,13 @@ func (s setting[T]) diff(want State, have Observed, d *Delta) {
 		return
 	}
 	ch := Change{Resource: "replication-group", Field: s.field, From: from, To: format(w)}
-	switch {
-	case s.modify == nil:
-		ch.Reason = s.fixed
-	case s.refuse != nil:
+	if s.refuse != nil {
 		ch.Reason = s.refuse(w, h)
 	}
-	if ch.Reason != "" {
+	if s.modify == nil {
+		ch.Reason = s.fixed
+	}
+	if s.modify == nil || ch.Reason != "" {
 		d.Immutable = append(d.Immutable, ch)
 		return
 	}
