@@ -54,6 +54,9 @@ type Options struct {
 	MetricsPeriodScale float64
 	// Logger receives structured logs (default: JSON to stderr).
 	Logger *slog.Logger
+	// AllowHosts are names besides the loopback ones that the Host header of
+	// a request may carry (see server.Router.AllowHosts).
+	AllowHosts []string
 	// OnNotice receives what ElastiCache publishes to a group's SNS topic.
 	OnNotice func(topicARN string, n elasticache.Notice)
 	// OnAlarmStateChange receives every CloudWatch alarm state change.
@@ -144,6 +147,7 @@ func New(opts Options) (*Emulator, error) {
 	})
 
 	e.router = server.New(opts.Logger, cloudTrail{Service: e.elastiCache, emu: e}, e.ec2, e.secretsManager, e.cloudWatch)
+	e.router.AllowHosts(opts.AllowHosts...)
 	return e, nil
 }
 
@@ -163,7 +167,8 @@ func (e *Emulator) Start() error {
 		return fmt.Errorf("emulator: listen on %s: %w (is another emulator or LocalStack running? pick another port)", addr, err)
 	}
 	e.listener = ln
-	e.http = &http.Server{Handler: e.router, ReadHeaderTimeout: 10 * time.Second}
+	ln = server.LimitListener(ln, server.MaxConns)
+	e.http = server.NewHTTPServer(e.router)
 	e.served = make(chan struct{})
 	go func() {
 		defer close(e.served)

@@ -115,6 +115,10 @@ func (s *Service) handleInvoke(w http.ResponseWriter, r *http.Request, name stri
 		return invalidParameter(fmt.Sprintf("X-Amz-Invocation-Type %q: use RequestResponse, Event or DryRun", t))
 	}
 
+	// The router's write deadline (server.DefaultWriteTimeout) is shorter
+	// than a long function's timeout (up to 900 s); the answer is due by the
+	// function's own time-out, plus the start of a cold instance.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(f.cfg.Timeout + 30*time.Second))
 	result, functionError, err := s.invoke(r.Context(), f, requestID, payload, r.Header.Get("X-Amz-Client-Context"))
 	switch {
 	case errors.Is(err, errClosed):

@@ -103,11 +103,12 @@ class TaskError extends Error {
   }
 }
 
-// The emulator does not check signatures; the router reads the service from
-// the credential scope, so that is all this header needs to carry.
+// The emulator checks that a SigV4 Authorization header is well formed (a
+// browser cannot send one cross-site), not the signature; the router reads
+// the service from the credential scope.
 function authorization(region) {
   const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  return `AWS4-HMAC-SHA256 Credential=ecprov/${date}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=0`;
+  return `AWS4-HMAC-SHA256 Credential=ecprov/${date}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`;
 }
 
 // invokeLambda calls the emulator's Lambda Invoke and returns the function's
