@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // supervisorSource is supervisor/main.go: the small program between the
@@ -39,18 +40,43 @@ func EnsureSupervisor(ctx context.Context, path string) (string, error) {
 	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
 		return abs, nil
 	}
+	// One build per process: emulators in one process (test lanes) each
+	// have a data dir, and a link costs nothing where a build costs a second.
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if built != "" {
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.Link(built, abs); err == nil || os.IsExist(err) {
+			return abs, nil
+		}
+	}
+	if err := buildSupervisor(ctx, abs); err != nil {
+		return "", err
+	}
+	built = abs
+	return abs, nil
+}
+
+var (
+	builtMu sync.Mutex
+	built   string // the first supervisor this process built
+)
+
+func buildSupervisor(ctx context.Context, abs string) error {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		return "", fmt.Errorf("the Lambda supervisor is not at %s and there is no Go toolchain to build it: install Go", abs)
+		return fmt.Errorf("the Lambda supervisor is not at %s and there is no Go toolchain to build it: install Go", abs)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", err
+		return err
 	}
-	// Build beside the target and rename, so that concurrent builders never
-	// see a half-written binary.
+	// Build beside the target and rename, so that concurrent builders (two
+	// emulators) never see a half-written binary.
 	tmpDir, err := os.MkdirTemp(filepath.Dir(abs), ".supervisor-build-")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer os.RemoveAll(tmpDir)
 	files := map[string][]byte{
@@ -59,11 +85,11 @@ func EnsureSupervisor(ctx context.Context, path string) (string, error) {
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(tmpDir, name), b, 0o600); err != nil {
-			return "", err
+			return err
 		}
 	}
-	built := filepath.Join(tmpDir, "supervisor")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-o", built, ".")
+	bin := filepath.Join(tmpDir, "supervisor")
+	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-o", bin, ".")
 	cmd.Dir = tmpDir
 	// Hermetic: no workspace, no flags or toolchain switch from the caller's
 	// environment, no cgo.
@@ -71,10 +97,7 @@ func EnsureSupervisor(ctx context.Context, path string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building the Lambda supervisor (%s): %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
+		return fmt.Errorf("building the Lambda supervisor (%s): %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
-	if err := os.Rename(built, abs); err != nil {
-		return "", err
-	}
-	return abs, nil
+	return os.Rename(bin, abs)
 }
