@@ -113,6 +113,7 @@ type Service struct {
 	opts    Options
 	log     *slog.Logger
 	procs   *redisproc.Manager
+	access  *redisproc.Access // every node's lock-down (restricted.go)
 	ca      *tlsca.CA
 	network Network
 	ops     map[string]func(ctx context.Context, p query.Params) (any, error)
@@ -154,11 +155,6 @@ func New(opts Options) (*Service, error) {
 	if opts.Network == nil {
 		opts.Network = ec2.NewNetwork(opts.Region)
 	}
-	for _, d := range []string{"nodes", "snapshots"} {
-		if err := os.MkdirAll(filepath.Join(opts.DataDir, d), 0o755); err != nil {
-			return nil, fmt.Errorf("elasticache: create data dir: %w", err)
-		}
-	}
 	ca := opts.CA
 	if ca == nil {
 		var err error
@@ -166,10 +162,17 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("elasticache: %w", err)
 		}
 	}
+	if err := prepareDataDir(opts.DataDir, ca); err != nil {
+		return nil, fmt.Errorf("elasticache: %w", err)
+	}
+	access, err := newAccess()
+	if err != nil {
+		return nil, err
+	}
 	log := opts.Logger.With("service", "elasticache")
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		opts: opts, log: log, procs: redisproc.NewManager(log), ca: ca, network: opts.Network,
+		opts: opts, log: log, procs: redisproc.NewManager(log), access: access, ca: ca, network: opts.Network,
 		ctx: ctx, cancel: cancel,
 		notices:      make(chan Notice, 1024),
 		paramGroups:  map[string]*paramGroup{},
@@ -211,6 +214,36 @@ func New(opts Options) (*Service, error) {
 	s.wg.Add(1)
 	go s.deliverNotices()
 	return s, nil
+}
+
+// prepareDataDir makes the folders of node data and snapshots, for the user
+// alone, and empties them: groups and snapshots live in memory, so what is
+// there is what a crashed run left, certificates of its nodes included.
+func prepareDataDir(dataDir string, ca *tlsca.CA) error {
+	for _, d := range []string{"nodes", "snapshots"} {
+		dir := filepath.Join(dataDir, d)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("restrict %s: %w", dir, err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if d == "nodes" {
+				if err := ca.RemoveServerCert(e.Name()); err != nil {
+					return err
+				}
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove what a previous run left: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close kills every redis-server of every group, stops the endpoints and
