@@ -244,3 +244,53 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("Input(Nope) error = %v", err)
 	}
 }
+
+// TestViolate breaks every constraint of the test model just past its
+// bound, and checks that Validate then reports it at its path.
+func TestViolate(t *testing.T) {
+	in, _ := model(t).Input("Put")
+	base := decode(t, `{"Name":"abc","Secret":"s","Blob":"AA==","Max":5,"Order":"asc","Tags":[{"Key":"k","Value":"v"}],"Attributes":{"a":"b"},"Ids":["i"]}`).(map[string]any)
+	if vs := in.Validate(base, apimodel.Options{Required: true}); len(vs) != 0 {
+		t.Fatalf("base request is not valid: %v", vs)
+	}
+	probed := 0
+	for _, c := range in.Constraints() {
+		broken, ok := apimodel.Violate(c, base)
+		if !ok {
+			t.Errorf("%v %s: no breaking request", c.Path, c.Kind)
+			continue
+		}
+		probed++
+		vs := in.Validate(broken, apimodel.Options{Required: true})
+		if !slices.ContainsFunc(vs, func(v apimodel.Violation) bool { return v.Path == c.MemberPath() }) {
+			t.Errorf("%v %s: broken request %v gives violations %v, none at %q", c.Path, c.Kind, broken, vs, c.MemberPath())
+		}
+	}
+	if probed != len(in.Constraints()) {
+		t.Errorf("probed %d of %d constraints", probed, len(in.Constraints()))
+	}
+	if base["Name"] != "abc" || len(base["Tags"].([]any)) != 1 {
+		t.Errorf("Violate changed the base request: %v", base)
+	}
+	// A path the request does not hold cannot be broken.
+	c := in.Constraints()[len(in.Constraints())-1] // Ids.[] max-length
+	if _, ok := apimodel.Violate(c, map[string]any{"Name": "a"}); ok {
+		t.Error("Violate broke a list the request does not hold")
+	}
+}
+
+func TestToQueryRoundTrip(t *testing.T) {
+	in, _ := model(t).Input("Put")
+	tree := decode(t, `{"Name":"abc","Max":"5","Tags":[{"Key":"k","Value":"v"},{"Key":"l"}],"Attributes":{"a":"b"},"Ids":["i","j"]}`).(map[string]any)
+	for _, ec2 := range []bool{false, true} {
+		v := in.ToQuery(tree, ec2)
+		back, _ := json.Marshal(in.FromQuery(v, ec2))
+		want, _ := json.Marshal(tree)
+		if string(back) != string(want) {
+			t.Errorf("ec2=%v: %v read back as %s, want %s", ec2, v, back, want)
+		}
+	}
+	if got := in.ToQuery(map[string]any{"Tags": []any{}}, false).Encode(); got != "Tag=" {
+		t.Errorf("an empty list encodes as %q, want Tag=", got)
+	}
+}

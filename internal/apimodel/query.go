@@ -1,6 +1,8 @@
 package apimodel
 
 import (
+	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,7 +21,7 @@ import (
 //
 // Scalars stay strings; Validate parses numbers where the shape wants one.
 func (s *Shape) FromQuery(values url.Values, ec2 bool) map[string]any {
-	q := queryReader{values: values, ec2: ec2}
+	q := queryCodec{values: values, ec2: ec2}
 	m, _ := q.read(s, "", false)
 	tree, _ := m.(map[string]any)
 	if tree == nil {
@@ -28,12 +30,12 @@ func (s *Shape) FromQuery(values url.Values, ec2 bool) map[string]any {
 	return tree
 }
 
-type queryReader struct {
+type queryCodec struct {
 	values url.Values
 	ec2    bool
 }
 
-func (q queryReader) read(s *Shape, key string, flattened bool) (any, bool) {
+func (q queryCodec) read(s *Shape, key string, flattened bool) (any, bool) {
 	switch s.Type {
 	case "structure":
 		out := map[string]any{}
@@ -55,7 +57,7 @@ func (q queryReader) read(s *Shape, key string, flattened bool) (any, bool) {
 	return vs[0], true
 }
 
-func (q queryReader) name(m Member) string {
+func (q queryCodec) name(m Member) string {
 	if q.ec2 {
 		switch {
 		case m.QueryName != "":
@@ -71,21 +73,40 @@ func (q queryReader) name(m Member) string {
 	return m.Name
 }
 
-func (q queryReader) list(s *Shape, key string, flattened bool) (any, bool) {
-	prefix := key
+// listPrefix is what a list's element numbers follow.
+func (q queryCodec) listPrefix(s *Shape, key string, flattened bool) string {
 	switch {
 	case q.ec2:
+		return key
 	case flattened:
 		if n := s.Member.LocationName; n != "" {
-			prefix = replaceLast(key, n)
+			return replaceLast(key, n)
 		}
-	default:
-		elem := "member"
-		if s.Member.LocationName != "" {
-			elem = s.Member.LocationName
-		}
-		prefix = key + "." + elem
+		return key
+	case s.Member.LocationName != "":
+		return key + "." + s.Member.LocationName
 	}
+	return key + ".member"
+}
+
+// mapNames are the prefix a map's entry numbers follow and the names of
+// an entry's key and value.
+func (q queryCodec) mapNames(s *Shape, key string, flattened bool) (prefix, keyName, valueName string) {
+	prefix, keyName, valueName = key+".entry", "key", "value"
+	if flattened {
+		prefix = key
+	}
+	if s.Key.LocationName != "" {
+		keyName = s.Key.LocationName
+	}
+	if s.Value.LocationName != "" {
+		valueName = s.Value.LocationName
+	}
+	return prefix, keyName, valueName
+}
+
+func (q queryCodec) list(s *Shape, key string, flattened bool) (any, bool) {
+	prefix := q.listPrefix(s, key, flattened)
 	idx := q.indexes(prefix)
 	if len(idx) == 0 {
 		if _, sent := q.values[key]; sent {
@@ -102,18 +123,8 @@ func (q queryReader) list(s *Shape, key string, flattened bool) (any, bool) {
 	return out, true
 }
 
-func (q queryReader) mapping(s *Shape, key string, flattened bool) (any, bool) {
-	prefix := key
-	if !flattened {
-		prefix += ".entry"
-	}
-	keyName, valueName := "key", "value"
-	if s.Key.LocationName != "" {
-		keyName = s.Key.LocationName
-	}
-	if s.Value.LocationName != "" {
-		valueName = s.Value.LocationName
-	}
+func (q queryCodec) mapping(s *Shape, key string, flattened bool) (any, bool) {
+	prefix, keyName, valueName := q.mapNames(s, key, flattened)
 	idx := q.indexes(prefix)
 	if len(idx) == 0 {
 		return nil, false
@@ -133,7 +144,7 @@ func (q queryReader) mapping(s *Shape, key string, flattened bool) (any, bool) {
 
 // indexes lists the N of every parameter prefix.N[.rest], sorted, so that
 // a list sent with gaps in its numbering is read whole.
-func (q queryReader) indexes(prefix string) []int {
+func (q queryCodec) indexes(prefix string) []int {
 	var idx []int
 	for k := range q.values {
 		rest, ok := strings.CutPrefix(k, prefix+".")
@@ -147,6 +158,46 @@ func (q queryReader) indexes(prefix string) []int {
 	}
 	slices.Sort(idx)
 	return idx
+}
+
+// ToQuery encodes a request tree as the parameters of a Query-protocol
+// request (with ec2, in EC2's dialect), by the names FromQuery reads.
+func (s *Shape) ToQuery(tree map[string]any, ec2 bool) url.Values {
+	q := queryCodec{values: url.Values{}, ec2: ec2}
+	q.write(s, "", tree, false)
+	return q.values
+}
+
+func (q queryCodec) write(s *Shape, key string, v any, flattened bool) {
+	switch s.Type {
+	case "structure":
+		m, _ := v.(map[string]any)
+		for _, mem := range s.Members {
+			if val, ok := m[mem.Name]; ok && val != nil {
+				q.write(mem.Shape, join(key, q.name(mem)), val, mem.Flattened)
+			}
+		}
+	case "list":
+		l, _ := v.([]any)
+		if len(l) == 0 {
+			q.values.Set(key, "")
+			return
+		}
+		prefix := q.listPrefix(s, key, flattened || s.Flattened)
+		for i, e := range l {
+			q.write(s.Member.Shape, prefix+"."+strconv.Itoa(i+1), e, false)
+		}
+	case "map":
+		m, _ := v.(map[string]any)
+		prefix, keyName, valueName := q.mapNames(s, key, flattened || s.Flattened)
+		for i, k := range slices.Sorted(maps.Keys(m)) {
+			entry := prefix + "." + strconv.Itoa(i+1)
+			q.values.Set(entry+"."+keyName, k)
+			q.write(s.Value.Shape, entry+"."+valueName, m[k], false)
+		}
+	default:
+		q.values.Set(key, fmt.Sprint(v))
+	}
 }
 
 func join(prefix, name string) string {
