@@ -119,9 +119,11 @@ func Unmarshal(body []byte, v any) error {
 
 // DecodeTree decodes a request body into a generic tree (map[string]any,
 // []any, string, json.Number, bool), or nil for an empty body. The body
-// must be one JSON object and nothing after it: AWS answers
-// `{"a":1} xyz` with a SerializationException, as it does any body it
-// cannot parse.
+// must be one JSON object and nothing after it: `{"a":1} xyz` is not a
+// JSON document, and AWS's JSON services answer a body they cannot parse
+// with com.amazon.coral.service#SerializationException (the Smithy
+// awsJson1_0/1_1 protocols; seen from AWS in flexera-public/flexera-plugins
+// issue 106), which Handle and Dispatcher send as SerializationException.
 func DecodeTree(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
