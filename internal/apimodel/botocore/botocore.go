@@ -46,31 +46,29 @@ func DataDir() (string, error) {
 
 func findDataDir() (string, error) {
 	var tried []string
-	candidates := func(yield func(string) bool) {
-		if d := os.Getenv(EnvDir); d != "" {
-			tried = append(tried, "$"+EnvDir+"="+d)
-			if !yield(d) {
-				return
-			}
-		}
-		for _, py := range pythons() {
-			out, err := exec.Command(py, "-c", pythonProbe).Output()
-			if err != nil {
-				tried = append(tried, py+": no botocore")
-				continue
-			}
-			d := strings.TrimSpace(string(out))
-			tried = append(tried, py+": "+d)
-			if !yield(d) {
-				return
-			}
-		}
-	}
-	for d := range candidates {
+	// A candidate is botocore's package directory or its data directory.
+	models := func(d string) (string, bool) {
 		for _, dir := range []string{filepath.Join(d, "data"), d} {
 			if _, err := os.Stat(filepath.Join(dir, "sns")); err == nil {
-				return dir, nil
+				return dir, true
 			}
+		}
+		tried = append(tried, d+": no models")
+		return "", false
+	}
+	if d := os.Getenv(EnvDir); d != "" {
+		if dir, ok := models(d); ok {
+			return dir, nil
+		}
+	}
+	for _, py := range pythons() {
+		out, err := exec.Command(py, "-c", pythonProbe).Output()
+		if err != nil {
+			tried = append(tried, py+": no botocore")
+			continue
+		}
+		if dir, ok := models(strings.TrimSpace(string(out))); ok {
+			return dir, nil
 		}
 	}
 	return "", fmt.Errorf("no botocore models found (tried %s); install the AWS CLI (pip install awscli) or set %s to botocore's directory",
