@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"github.com/ecprov/ecprov/emulator/server"
 	"io"
 	"net/http"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/internal/apimodel"
 )
 
