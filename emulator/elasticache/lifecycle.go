@@ -15,13 +15,18 @@ import (
 )
 
 // Timing of the background work. The watcher's tick bounds how fast a
-// dead primary is noticed (process exit: one tick; a hung server: two failed
-// PINGs).
+// dead primary is noticed: a process that exits, in one tick. A hung server
+// (alive, not answering) is replaced after pingFailures PINGs in a row each
+// time out, about 5-10 s. That is generous on purpose: on a loaded machine (a
+// CI runner with every test suite at once) a TLS PING can take over a second,
+// and a false "hung" replaces a healthy primary, which a test sees as an
+// unexplained failover. ElastiCache itself takes longer than this to detect
+// a failed primary.
 const (
 	watchTick    = 200 * time.Millisecond
 	pingEvery    = 5 // ticks
-	pingTimeout  = 500 * time.Millisecond
-	pingFailures = 2
+	pingTimeout  = 2 * time.Second
+	pingFailures = 5
 	linkTimeout  = 30 * time.Second
 )
 
