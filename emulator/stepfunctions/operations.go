@@ -16,6 +16,15 @@ import (
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
+// maxInputBytes is the most StartExecution takes as input: its shape
+// SensitiveData has max 262144 in the states model (botocore
+// stepfunctions/2016-11-23, StartExecutionInput.input), and "length
+// constraints apply to the payload size, and are expressed as bytes in
+// UTF-8 encoding". A model constraint that fails is a ValidationException,
+// one of StartExecution's errors in the model; its message leaves the value
+// out because the shape is sensitive.
+const maxInputBytes = 262144
+
 // validate checks a definition: its shape here, the rest with asl-validator
 // in the runner, as CreateStateMachine does on AWS.
 func (s *Service) validate(ctx context.Context, definition string) error {
@@ -178,6 +187,10 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 	if in.Input != nil {
 		input = *in.Input
 	}
+	if len(input) > maxInputBytes {
+		return nil, validationError("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d "+
+			"(the input is %d bytes of UTF-8; pass large data by reference, for example an S3 object key)", maxInputBytes, len(input))
+	}
 	if !json.Valid([]byte(input)) {
 		return nil, clientError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is not valid JSON'")
 	}
@@ -197,7 +210,8 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 		}
 		return nil, clientError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
-	x := &execution{arn: arn, name: in.Name, machineArn: sm.arn, roleArn: sm.roleArn, input: input, status: StatusRunning, start: now()}
+	x := &execution{arn: arn, name: in.Name, machineArn: sm.arn, roleArn: sm.roleArn, input: input, status: StatusRunning, start: now(),
+		historyLimit: s.historyLimit}
 	x.add(x.start, historyEvent{Type: "ExecutionStarted", ExecutionStartedEventDetails: &executionStartedDetails{
 		Input: ptr(input), InputDetails: noTruncation, RoleArn: sm.roleArn}})
 	s.executions[arn] = x
@@ -224,6 +238,7 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 			WaitScale:      s.opts.WaitScale,
 			LambdaEndpoint: endpoint,
 			Region:         s.opts.Region,
+			HistoryLimit:   x.historyLimit,
 		})
 	}
 	if err != nil {
@@ -341,9 +356,9 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionInput) (*s
 	s.mu.Unlock()
 	s.log.Info("execution stopped", "executionArn", x.arn, "requestId", server.RequestID(ctx))
 	if r != nil {
-		if err := r.send(map[string]any{"op": "stop", "exec": x.arn}); err != nil {
-			s.log.Warn("telling the runner to stop an execution", "executionArn", x.arn, "error", err)
-		}
+		// The runner terminates the execution's worker: its states stop
+		// wherever they are, a Pass/Choice loop included.
+		s.stopInRunner(r, x.arn)
 	}
 	return &stopExecutionOutput{StopDate: stop}, nil
 }

@@ -49,6 +49,11 @@ type runnerEvent struct {
 	Cause          *string `json:"cause,omitempty"`
 	Index          int     `json:"index,omitempty"`
 	Attempt        int     `json:"attempt,omitempty"`
+
+	// A stats reply: executions that have a worker, and workers given an
+	// execution whose thread has not exited yet.
+	Running int `json:"running,omitempty"`
+	Workers int `json:"workers,omitempty"`
 }
 
 // startCommand starts an execution in the runner.
@@ -61,10 +66,13 @@ type startCommand struct {
 	WaitScale      float64         `json:"waitScale"`
 	LambdaEndpoint string          `json:"lambdaEndpoint"`
 	Region         string          `json:"region"`
+	HistoryLimit   int             `json:"historyLimit"` // the runner's backstop derives from it
 }
 
-// runner is the Node.js process that runs executions. One serves them all:
-// Node and the interpreter take about 0.2 s and 80 MB to start.
+// runner is the Node.js process that runs executions. One serves them all
+// (Node and the interpreter take about 0.2 s and 80 MB to start); inside it
+// each execution runs in a worker thread of its own, so that one that
+// spins cannot hold up the others, and stop ends it wherever it is.
 type runner struct {
 	log     *slog.Logger
 	cmd     *exec.Cmd

@@ -1,23 +1,33 @@
 // runner.mjs runs Step Functions executions for the ecprov emulator with the
-// aws-local-stepfunctions interpreter. One process serves many executions.
+// aws-local-stepfunctions interpreter. One process serves many executions;
+// each execution runs in a worker thread of its own.
 //
 // stdin:  one JSON command per line:
 //           {"op":"validate","req":ID,"definition":{...}}
 //           {"op":"start","exec":ARN,"definition":{...},"input":...,"context":{...},
-//            "waitScale":N,"lambdaEndpoint":URL,"region":R}
+//            "waitScale":N,"lambdaEndpoint":URL,"region":R,"historyLimit":N}
 //           {"op":"stop","exec":ARN}
+//           {"op":"stats","req":ID}
 // stdout: one JSON line per reply ({"req":ID,...}) or execution event
 //         ({"exec":ARN,"type":...,"ts":MS,...}); the Go side turns events into
 //         the execution's history and status.
 // stderr: diagnostics, logged by the Go side.
 //
+// Why a worker per execution: the interpreter runs Pass and Choice states
+// on promise continuations alone, so a loop of them never gives the event
+// loop a turn. In a shared thread such a loop starved every other execution
+// and the stop command alike. In its own worker it spins on its own
+// thread, the main thread keeps reading commands, and stop terminates the
+// worker, which halts the loop wherever it is and frees its heap.
+//
 // Task states never reach AWS: every Task runs a local handler that invokes
 // the emulator's Lambda endpoint, so function errors come back with the
 // function's errorType and Retry/Catch match them as on AWS.
 
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -31,7 +41,44 @@ if (!modulesDir) {
   process.exit(2);
 }
 const require = createRequire(path.join(path.dirname(modulesDir), 'package.json'));
-const { StateMachine } = require('aws-local-stepfunctions');
+
+// A worker's heap limit: far above what an execution's data needs (a state's
+// input is at most 256 KiB on AWS), low enough that a runaway cannot take
+// the machine's memory.
+const WORKER_HEAP_MB = 256;
+
+// A worker backs up the Go side's history limit (25,000 events on AWS):
+// the Go side stops an execution when its history is full, but a few
+// runner events (a retry, a caught error) add nothing to the history, so a
+// worker also ends its execution itself after this many times the limit in
+// events of any kind.
+const RUNNER_EVENTS_PER_HISTORY_EVENT = 4;
+
+// The interpreter loads the AWS SDK's Lambda client and asl-validator when
+// it loads; a worker needs neither (every Task has a local handler, and the
+// definition was validated when it was created). Without them a worker
+// starts in about 40 ms and 10 MB instead of 400 ms and 30 MB. Should the
+// interpreter ever reach for one, it gets an error that says why.
+const UNUSED_IN_WORKERS = ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator'];
+
+function loadInterpreterWithoutUnused() {
+  const from = path.join(modulesDir, 'aws-local-stepfunctions');
+  for (const name of UNUSED_IN_WORKERS) {
+    const file = require.resolve(name, { paths: [from] });
+    const fail = () => { throw new Error(`runner.mjs: ${name} is not loaded in execution workers`); };
+    const stub = new Proxy(function unused() {}, {
+      get: (target, key) => (typeof key === 'symbol' || key === '__esModule' ? undefined : fail()),
+      apply: fail,
+      construct: fail,
+    });
+    const mod = new Module(file);
+    mod.filename = file;
+    mod.loaded = true;
+    mod.exports = stub;
+    require.cache[file] = mod;
+  }
+  return require('aws-local-stepfunctions');
+}
 
 // Wait states and Retry intervals are time-scaled. The interpreter reads
 // each Wait state's (and Retry field's) override right before it calls
@@ -57,8 +104,14 @@ function armScale(scale) {
 // 99999999. The largest delay a Node timer takes (2^31-1 ms) stands in.
 const NO_TIMEOUT_SECONDS = 2147483;
 
+// write sends one line to the Go side: directly from the main thread, via
+// the main thread from a worker.
 function write(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
+  if (isMainThread) {
+    process.stdout.write(JSON.stringify(obj) + '\n');
+  } else {
+    parentPort.postMessage({ line: JSON.stringify(obj), done: false });
+  }
 }
 
 // Every state of a definition, nested Map and Parallel states included.
@@ -164,7 +217,7 @@ function taskHandler(run, name) {
     if (state.Type === 'Pass') return state.Result;
     const resource = state.Resource ?? '';
     const timeoutSeconds = state.TimeoutSeconds;
-    const emit = (type, fields) => { if (!run.closed) write({ exec: run.id, type, ts: Date.now(), name, ...fields }); };
+    const emit = (type, fields) => record(run, { exec: run.id, type, ts: Date.now(), name, ...fields });
 
     let kind;
     let ids;
@@ -237,36 +290,34 @@ function taskHandler(run, name) {
   };
 }
 
-const runs = new Map();
-
 // translate writes an interpreter event in the runner's vocabulary.
 function translate(run, ev) {
   if (run.closed) return;
   const base = { exec: run.id, ts: ev.timestamp };
   switch (ev.type) {
     case 'ExecutionStarted':
-      write({ ...base, type: 'ExecutionStarted', input: JSON.stringify(ev.input) });
+      record(run, { ...base, type: 'ExecutionStarted', input: JSON.stringify(ev.input) });
       break;
     case 'StateEntered':
       run.lastEntered = ev.state;
-      write({ ...base, type: 'StateEntered', name: ev.state.name, stateType: typeOf(run, ev.state), input: JSON.stringify(ev.state.input) });
+      record(run, { ...base, type: 'StateEntered', name: ev.state.name, stateType: typeOf(run, ev.state), input: JSON.stringify(ev.state.input) });
       break;
     case 'StateExited':
-      write({ ...base, type: 'StateExited', name: ev.state.name, stateType: typeOf(run, ev.state), output: JSON.stringify(ev.state.output ?? null) });
+      record(run, { ...base, type: 'StateExited', name: ev.state.name, stateType: typeOf(run, ev.state), output: JSON.stringify(ev.state.output ?? null) });
       break;
     case 'StateFailed':
-      write({ ...base, type: 'StateFailed', name: ev.state.name, stateType: typeOf(run, ev.state), error: ev.Error, cause: causeText(ev.Cause) });
+      record(run, { ...base, type: 'StateFailed', name: ev.state.name, stateType: typeOf(run, ev.state), error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'StateRetried':
-      write({ ...base, type: 'StateRetried', name: ev.state.name, stateType: typeOf(run, ev.state), attempt: ev.retry.attempt });
+      record(run, { ...base, type: 'StateRetried', name: ev.state.name, stateType: typeOf(run, ev.state), attempt: ev.retry.attempt });
       break;
     case 'StateCaught':
-      write({ ...base, type: 'StateCaught', name: ev.state.name, stateType: typeOf(run, ev.state) });
+      record(run, { ...base, type: 'StateCaught', name: ev.state.name, stateType: typeOf(run, ev.state) });
       break;
     case 'MapIterationStarted':
     case 'MapIterationSucceeded':
     case 'MapIterationFailed':
-      write({ ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
+      record(run, { ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'ExecutionSucceeded':
       finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) });
@@ -304,15 +355,29 @@ function causeText(cause) {
   return JSON.stringify(cause);
 }
 
-function finish(run, event) {
+// record writes an event of the run, and fails a run that has written
+// run.maxEvents without the Go side stopping it.
+function record(run, event) {
   if (run.closed) return;
+  if (++run.events > run.maxEvents) {
+    finish(run, { exec: run.id, ts: Date.now(), type: 'ExecutionFailed', error: 'States.Runtime',
+      cause: `ecprov emulator: the execution produced ${run.maxEvents} interpreter events; Step Functions ends an execution at ${run.historyLimit} history events` });
+    return;
+  }
   write(event);
-  run.closed = true;
-  run.abort.abort();
-  runs.delete(run.id);
 }
 
-function start(cmd) {
+// finish writes the run's last event; the main thread then ends the worker.
+function finish(run, event) {
+  if (run.closed) return;
+  run.closed = true;
+  run.abort.abort();
+  try { run.execution?.abort(); } catch { /* already over */ }
+  parentPort.postMessage({ line: JSON.stringify(event), done: true });
+}
+
+// runExecution runs one execution: the whole life of a worker.
+function runExecution(StateMachine, cmd) {
   const run = {
     id: cmd.exec,
     region: cmd.region,
@@ -320,9 +385,11 @@ function start(cmd) {
     states: collectStates(cmd.definition),
     abort: new AbortController(),
     closed: false,
+    events: 0,
+    historyLimit: cmd.historyLimit,
+    maxEvents: RUNNER_EVENTS_PER_HISTORY_EVENT * cmd.historyLimit,
     lastEntered: null,
   };
-  runs.set(run.id, run);
   const scale = typeof cmd.waitScale === 'number' && cmd.waitScale >= 0 ? cmd.waitScale : 1;
   const arm = new Proxy({}, { get(_, key) { if (typeof key === 'string') armScale(scale); return undefined; } });
   const handlers = new Proxy({}, { get(_, key) { return typeof key === 'string' ? taskHandler(run, key) : undefined; } });
@@ -349,16 +416,82 @@ function start(cmd) {
   execution.result.catch(() => {});
 }
 
-function stop(cmd) {
-  const run = runs.get(cmd.exec);
-  if (!run) return;
-  run.closed = true; // the Go side records the abort itself
-  run.abort.abort();
-  runs.delete(run.id);
-  try { run.execution?.abort(); } catch { /* already over */ }
+function workerMain() {
+  const { StateMachine } = loadInterpreterWithoutUnused();
+  parentPort.once('message', (cmd) => runExecution(StateMachine, cmd));
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`runner.mjs worker: unhandled rejection: ${err?.stack ?? err}\n`);
+  });
 }
 
-function validate(cmd) {
+// The main thread: commands, validation, and one worker per execution.
+
+// spare is a worker started ahead of the next execution, so that a start
+// does not wait for a worker to load the interpreter.
+let spare = null;
+// running maps an execution ARN to its worker while it runs.
+const running = new Map();
+// busy counts the workers given an execution whose thread has not exited
+// yet: the stats op reports it, so that a test can see a stopped execution's
+// thread gone.
+let busy = 0;
+
+function spawnWorker() {
+  const worker = new Worker(new URL(import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  const entry = { worker, exec: null, done: false, exited: false };
+  worker.on('message', (msg) => {
+    if (entry.done || entry.exec === null) return;
+    process.stdout.write(msg.line + '\n');
+    if (msg.done) end(entry);
+  });
+  worker.on('error', (err) => {
+    const cause = err?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? `ecprov emulator: the execution used more than the ${WORKER_HEAP_MB} MB of heap its worker may have`
+      : `ecprov emulator: the execution's worker failed: ${err?.message ?? err}`;
+    fail(entry, cause);
+  });
+  worker.on('exit', (code) => {
+    entry.exited = true;
+    if (entry.exec !== null) busy--;
+    fail(entry, `ecprov emulator: the execution's worker exited (code ${code})`);
+  });
+  return entry;
+}
+
+// fail ends a running execution whose worker broke; a spare that breaks is
+// only dropped.
+function fail(entry, cause) {
+  if (entry === spare) spare = null;
+  if (entry.done || entry.exec === null) return;
+  write({ exec: entry.exec, ts: Date.now(), type: 'ExecutionFailed', error: 'States.Runtime', cause });
+  end(entry);
+}
+
+// end forgets an execution and terminates its worker: that halts whatever
+// the worker runs and frees its heap. Lines it sent after are dropped.
+function end(entry) {
+  entry.done = true;
+  running.delete(entry.exec);
+  if (!entry.exited) entry.worker.terminate().catch(() => {});
+}
+
+function start(cmd) {
+  let entry = spare;
+  spare = null;
+  if (entry === null || entry.exited) entry = spawnWorker();
+  entry.exec = cmd.exec;
+  busy++;
+  running.set(cmd.exec, entry);
+  entry.worker.postMessage(cmd);
+  setImmediate(() => { if (spare === null) spare = spawnWorker(); });
+}
+
+function stop(cmd) {
+  const entry = running.get(cmd.exec);
+  if (entry) end(entry); // the Go side records the abort itself
+}
+
+function validate(StateMachine, cmd) {
   try {
     new StateMachine(cmd.definition, { validationOptions: { checkArn: true, checkPaths: true } });
     write({ req: cmd.req, ok: true });
@@ -367,27 +500,34 @@ function validate(cmd) {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on('line', (line) => {
-  if (line.trim() === '') return;
-  let cmd;
-  try {
-    cmd = JSON.parse(line);
-  } catch (err) {
-    process.stderr.write(`runner.mjs: ignoring a command that is not JSON: ${err.message}\n`);
-    return;
-  }
-  switch (cmd.op) {
-    case 'validate': validate(cmd); break;
-    case 'start': start(cmd); break;
-    case 'stop': stop(cmd); break;
-    default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
-  }
-});
-// The emulator closes stdin when it stops: end with it.
-rl.on('close', () => process.exit(0));
-process.on('unhandledRejection', (err) => {
-  process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
-});
+function main() {
+  // The main thread validates definitions: it needs the whole interpreter.
+  const { StateMachine } = require('aws-local-stepfunctions');
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  rl.on('line', (line) => {
+    if (line.trim() === '') return;
+    let cmd;
+    try {
+      cmd = JSON.parse(line);
+    } catch (err) {
+      process.stderr.write(`runner.mjs: ignoring a command that is not JSON: ${err.message}\n`);
+      return;
+    }
+    switch (cmd.op) {
+      case 'validate': validate(StateMachine, cmd); break;
+      case 'start': start(cmd); break;
+      case 'stop': stop(cmd); break;
+      case 'stats': write({ req: cmd.req, ok: true, running: running.size, workers: busy }); break;
+      default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
+    }
+  });
+  // The emulator closes stdin when it stops: end with it.
+  rl.on('close', () => process.exit(0));
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
+  });
+  spare = spawnWorker();
+  write({ type: 'ready', node: process.versions.node });
+}
 
-write({ type: 'ready', node: process.versions.node });
+if (isMainThread) main(); else workerMain();

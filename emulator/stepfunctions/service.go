@@ -58,6 +58,7 @@ type Service struct {
 	machines       map[string]*stateMachine
 	executions     map[string]*execution
 	lambdaEndpoint string
+	historyLimit   int // maxHistoryEvents; tests may raise it
 
 	runnerMu sync.Mutex
 	runner   *runner
@@ -87,6 +88,7 @@ func New(opts Options) (*Service, error) {
 		machines:       map[string]*stateMachine{},
 		executions:     map[string]*execution{},
 		lambdaEndpoint: opts.LambdaEndpoint,
+		historyLimit:   maxHistoryEvents,
 	}
 	var err error
 	if s.nodeModules, s.nodePath, err = findNode(opts.NodeModules, opts.NodePath); err != nil {
@@ -283,8 +285,21 @@ func (s *Service) onRunnerEvent(r *runner, ev runnerEvent) {
 		return
 	}
 	x.apply(ev)
-	if !x.running() {
-		s.logFinished(x)
+	if x.running() {
+		return
+	}
+	s.logFinished(x)
+	if x.atLimit {
+		// The runner does not know: end the execution's worker. Not
+		// under s.mu, and not on the goroutine that reads the runner.
+		go s.stopInRunner(r, x.arn)
+	}
+}
+
+// stopInRunner ends an execution in the runner, which records nothing.
+func (s *Service) stopInRunner(r *runner, arn string) {
+	if err := r.send(map[string]any{"op": "stop", "exec": arn}); err != nil {
+		s.log.Warn("telling the runner to stop an execution", "executionArn", arn, "error", err)
 	}
 }
 
