@@ -73,10 +73,8 @@ func (e *env) waitFor(t testing.TB, what string, cond func() bool) {
 // from one: a stopped or failed execution's worker has exited.
 func (e *env) workersGone(t testing.TB) {
 	t.Helper()
-	var running, workers int
 	e.waitFor(t, "the runner to end every execution's worker", func() bool {
-		var err error
-		running, workers, err = stepfunctions.RunnerStats(ctx, e.sfn)
+		running, workers, err := stepfunctions.RunnerStats(ctx, e.sfn)
 		if err != nil {
 			t.Fatal(err)
 		}
