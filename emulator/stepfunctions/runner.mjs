@@ -1,6 +1,6 @@
 // runner.mjs runs Step Functions executions for the ecprov emulator with the
 // aws-local-stepfunctions interpreter. One process serves many executions;
-// each execution runs in a worker thread of its own.
+// each running execution has a worker thread of its own.
 //
 // stdin:  one JSON command per line:
 //           {"op":"validate","req":ID,"definition":{...}}
@@ -13,17 +13,19 @@
 //         the execution's history and status.
 // stderr: diagnostics, logged by the Go side.
 //
-// Why a worker per execution: the interpreter runs Pass and Choice states
-// on promise continuations alone, so a loop of them never gives the event
-// loop a turn. In a shared thread such a loop starved every other execution
-// and the stop command alike. In its own worker it spins on its own
-// thread, the main thread keeps reading commands, and stop terminates the
-// worker, which halts the loop wherever it is and frees its heap.
+// Why a worker per running execution: the interpreter runs Pass and Choice
+// states on promise continuations alone, so a loop of them never gives the
+// event loop a turn. In a shared thread such a loop starved every other
+// execution and the stop command alike. In its own worker it spins on its
+// own thread, the main thread keeps reading commands, and stop terminates
+// the worker, which halts the loop wherever it is and frees its heap.
 //
 // Task states never reach AWS: every Task runs a local handler that invokes
 // the emulator's Lambda endpoint, so function errors come back with the
 // function's errorType and Retry/Catch match them as on AWS.
 
+import http from 'node:http';
+import https from 'node:https';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -171,33 +173,27 @@ function authorization(region) {
 async function invokeLambda(run, functionName, payload, signal) {
   const url = `${run.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
   let res;
-  let body;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      body: JSON.stringify(payload ?? {}),
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Amz-Invocation-Type': 'RequestResponse',
-        Authorization: authorization(run.region),
-      },
-      signal,
-    });
-    body = await res.text();
+    res = await post(url, JSON.stringify(payload ?? {}), {
+      'Content-Type': 'application/json',
+      'X-Amz-Invocation-Type': 'RequestResponse',
+      Authorization: authorization(run.region),
+    }, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new TaskError('Lambda.SdkClientException', `Unable to execute HTTP request: ${err.cause?.message ?? err.message}`);
+    throw new TaskError('Lambda.SdkClientException', `Unable to execute HTTP request: ${err.message}`);
   }
-  const requestId = res.headers.get('x-amzn-requestid') ?? '';
-  if (res.status >= 300) {
-    const code = (res.headers.get('x-amzn-errortype') ?? '').split(':')[0] ||
-      (res.status >= 500 ? 'ServiceException' : 'AWSLambdaException');
+  const { status, headers, body } = res;
+  const requestId = headers['x-amzn-requestid'] ?? '';
+  if (status >= 300) {
+    const code = (headers['x-amzn-errortype'] ?? '').split(':')[0] ||
+      (status >= 500 ? 'ServiceException' : 'AWSLambdaException');
     let message = body;
     try { message = JSON.parse(body).message ?? JSON.parse(body).Message ?? body; } catch { /* not JSON */ }
     throw new TaskError(`Lambda.${code}`,
-      `${message} (Service: AWSLambda; Status Code: ${res.status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`);
+      `${message} (Service: AWSLambda; Status Code: ${status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`);
   }
-  if (res.headers.get('x-amz-function-error')) {
+  if (headers['x-amz-function-error']) {
     let errorType = '';
     try { errorType = JSON.parse(body).errorType ?? ''; } catch { /* not JSON */ }
     throw new TaskError(errorType || 'Lambda.Unknown', body);
@@ -208,7 +204,24 @@ async function invokeLambda(run, functionName, payload, signal) {
       throw new TaskError('Lambda.Unknown', `The function returned a result that is not JSON: ${body.slice(0, 200)}`);
     }
   }
-  return { result, requestId, status: res.status, headers: Object.fromEntries(res.headers) };
+  return { result, requestId, status };
+}
+
+// post sends one HTTP POST and reads the whole answer. It uses node:http
+// rather than fetch: fetch's client compiles its HTTP parser (WebAssembly)
+// in every worker that first uses it, about 200 ms a new execution.
+function post(url, body, headers, signal) {
+  const client = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, signal }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 // taskHandler runs the Task state `name` of a run.
@@ -321,7 +334,7 @@ function translate(run, ev) {
       record(run, { ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'ExecutionSucceeded':
-      finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) });
+      finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) }, true);
       break;
     case 'ExecutionFailed': {
       let error = ev.Error;
@@ -330,14 +343,14 @@ function translate(run, ev) {
       const st = typeOf(run, run.lastEntered ?? {}) === 'Fail' ? run.states.get(run.lastEntered.name) : null;
       if (st && st.Error === undefined && st.ErrorPath === undefined) error = undefined;
       if (st && st.Cause === undefined && st.CausePath === undefined) cause = undefined;
-      finish(run, { ...base, type: 'ExecutionFailed', error, cause });
+      finish(run, { ...base, type: 'ExecutionFailed', error, cause }, true);
       break;
     }
     case 'ExecutionAborted':
       finish(run, { ...base, type: 'ExecutionAborted' });
       break;
     case 'ExecutionTimeout':
-      finish(run, { ...base, type: 'ExecutionTimedOut', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
+      finish(run, { ...base, type: 'ExecutionTimedOut', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' }, true);
       break;
     default:
       break; // Parallel branch events: the Parallel state's own events cover them
@@ -368,16 +381,18 @@ function record(run, event) {
   write(event);
 }
 
-// finish writes the run's last event; the main thread then ends the worker.
-function finish(run, event) {
+// finish writes the run's last event. The main thread then gives the
+// worker the next execution if the run ended by itself (reusable), and
+// terminates it otherwise.
+function finish(run, event, reusable = false) {
   if (run.closed) return;
   run.closed = true;
   run.abort.abort();
   try { run.execution?.abort(); } catch { /* already over */ }
-  parentPort.postMessage({ line: JSON.stringify(event), done: true });
+  parentPort.postMessage({ line: JSON.stringify(event), done: true, reusable });
 }
 
-// runExecution runs one execution: the whole life of a worker.
+// runExecution runs one execution; a worker runs one at a time.
 function runExecution(StateMachine, cmd) {
   const run = {
     id: cmd.exec,
@@ -419,31 +434,36 @@ function runExecution(StateMachine, cmd) {
 
 function workerMain() {
   const { StateMachine } = loadInterpreterWithoutUnused();
-  parentPort.once('message', (cmd) => runExecution(StateMachine, cmd));
+  parentPort.on('message', (cmd) => runExecution(StateMachine, cmd));
   process.on('unhandledRejection', (err) => {
     process.stderr.write(`runner.mjs worker: unhandled rejection: ${err?.stack ?? err}\n`);
   });
 }
 
-// The main thread: commands, validation, and one worker per execution.
-
-// spare is a worker started ahead of the next execution, so that a start
-// does not wait for a worker to load the interpreter.
-let spare = null;
+// The main thread: commands, validation, and a worker for each running
+// execution.
+//
+// Workers are kept for reuse: one whose execution ended by itself serves
+// the next, with the interpreter loaded and compiled (a fresh worker makes
+// the first states of an execution several times slower). One whose
+// execution was stopped, ran into a limit or broke is terminated, which
+// halts whatever it still runs and frees its heap. At least one idle worker
+// is kept ready, at most MAX_IDLE_WORKERS.
+const MAX_IDLE_WORKERS = 4;
+const idle = [];
 // running maps an execution ARN to its worker while it runs.
 const running = new Map();
-// busy counts the workers given an execution whose thread has not exited
-// yet: the stats op reports it, so that a test can see a stopped execution's
-// thread gone.
-let busy = 0;
+// live holds every worker whose thread has not exited.
+const live = new Set();
 
 function spawnWorker() {
   const worker = new Worker(new URL(import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-  const entry = { worker, exec: null, done: false, exited: false };
+  const entry = { worker, exec: null, exited: false };
+  live.add(entry);
   worker.on('message', (msg) => {
-    if (entry.done || entry.exec === null) return;
+    if (entry.exec === null) return;
     process.stdout.write(msg.line + '\n');
-    if (msg.done) end(entry);
+    if (msg.done) release(entry, msg.reusable);
   });
   worker.on('error', (err) => {
     const cause = err?.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -453,43 +473,45 @@ function spawnWorker() {
   });
   worker.on('exit', (code) => {
     entry.exited = true;
-    if (entry.exec !== null) busy--;
+    live.delete(entry);
+    const i = idle.indexOf(entry);
+    if (i >= 0) idle.splice(i, 1);
     fail(entry, `ecprov emulator: the execution's worker exited (code ${code})`);
   });
   return entry;
 }
 
-// fail ends a running execution whose worker broke; a spare that breaks is
-// only dropped.
+// fail ends the execution of a worker that broke.
 function fail(entry, cause) {
-  if (entry === spare) spare = null;
-  if (entry.done || entry.exec === null) return;
+  if (entry.exec === null) return;
   write({ exec: entry.exec, ts: Date.now(), type: 'ExecutionFailed', error: 'States.Runtime', cause });
-  end(entry);
+  release(entry, false);
 }
 
-// end forgets an execution and terminates its worker: that halts whatever
-// the worker runs and frees its heap. Lines it sent after are dropped.
-function end(entry) {
-  entry.done = true;
+// release forgets a worker's execution and keeps the worker for the next
+// one, or terminates it. Lines it sends after are dropped.
+function release(entry, reusable) {
   running.delete(entry.exec);
-  if (!entry.exited) entry.worker.terminate().catch(() => {});
+  entry.exec = null;
+  if (entry.exited) return;
+  if (reusable && idle.length < MAX_IDLE_WORKERS) {
+    idle.push(entry);
+  } else {
+    entry.worker.terminate().catch(() => {});
+  }
 }
 
 function start(cmd) {
-  let entry = spare;
-  spare = null;
-  if (entry === null || entry.exited) entry = spawnWorker();
+  const entry = idle.pop() ?? spawnWorker();
   entry.exec = cmd.exec;
-  busy++;
   running.set(cmd.exec, entry);
   entry.worker.postMessage(cmd);
-  setImmediate(() => { if (spare === null) spare = spawnWorker(); });
+  setImmediate(() => { if (idle.length === 0) idle.push(spawnWorker()); });
 }
 
 function stop(cmd) {
   const entry = running.get(cmd.exec);
-  if (entry) end(entry); // the Go side records the abort itself
+  if (entry) release(entry, false); // the Go side records the abort itself
 }
 
 function validate(StateMachine, cmd) {
@@ -518,7 +540,7 @@ function main() {
       case 'validate': validate(StateMachine, cmd); break;
       case 'start': start(cmd); break;
       case 'stop': stop(cmd); break;
-      case 'stats': write({ req: cmd.req, ok: true, running: running.size, workers: busy }); break;
+      case 'stats': write({ req: cmd.req, ok: true, running: running.size, workers: live.size - idle.length }); break;
       default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
     }
   });
@@ -527,7 +549,7 @@ function main() {
   process.on('unhandledRejection', (err) => {
     process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
   });
-  spare = spawnWorker();
+  idle.push(spawnWorker());
   write({ type: 'ready', node: process.versions.node });
 }
 
