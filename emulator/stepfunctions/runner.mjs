@@ -447,8 +447,8 @@ function workerMain() {
 // the next, with the interpreter loaded and compiled (a fresh worker makes
 // the first states of an execution several times slower). One whose
 // execution was stopped, ran into a limit or broke is terminated, which
-// halts whatever it still runs and frees its heap. At least one idle worker
-// is kept ready, at most MAX_IDLE_WORKERS.
+// halts whatever it still runs and frees its heap. Once executions have
+// started, at least one idle worker is kept ready, at most MAX_IDLE_WORKERS.
 const MAX_IDLE_WORKERS = 4;
 const idle = [];
 // running maps an execution ARN to its worker while it runs.
@@ -549,7 +549,9 @@ function main() {
   process.on('unhandledRejection', (err) => {
     process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
   });
-  idle.push(spawnWorker());
+  // The first worker starts with the first execution, not here: an
+  // emulator validates its state machines first, and a machine starting
+  // several emulators at once is short of CPU.
   write({ type: 'ready', node: process.versions.node });
 }
 
