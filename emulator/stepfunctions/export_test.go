@@ -13,9 +13,10 @@ func SetHistoryLimit(s *Service, n int) {
 	s.historyLimit = n
 }
 
-// RunnerStats asks the runner for the executions that have a worker and the
-// workers given an execution whose thread has not exited yet.
-func RunnerStats(ctx context.Context, s *Service) (running, workers int, err error) {
+// RunnerStats asks the runner for the executions running and the state
+// machine loops (executions', Map iterations', Parallel branches') still
+// stepping.
+func RunnerStats(ctx context.Context, s *Service) (running, loops int, err error) {
 	r, err := s.getRunner(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -24,5 +25,5 @@ func RunnerStats(ctx context.Context, s *Service) (running, workers int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	return reply.Running, reply.Workers, nil
+	return reply.Running, reply.Loops, nil
 }

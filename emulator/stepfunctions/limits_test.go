@@ -69,22 +69,22 @@ func (e *env) waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// workersGone waits until the runner has no execution and no thread left
-// from one: a stopped or failed execution's worker has exited.
-func (e *env) workersGone(t testing.TB) {
+// loopsEnded waits until the runner has no execution and no state machine
+// loop still stepping: a stopped or failed execution runs no more states.
+func (e *env) loopsEnded(t testing.TB) {
 	t.Helper()
-	e.waitFor(t, "the runner to end every execution's worker", func() bool {
-		running, workers, err := stepfunctions.RunnerStats(ctx, e.sfn)
+	e.waitFor(t, "the runner to end every execution's loop", func() bool {
+		running, loops, err := stepfunctions.RunnerStats(ctx, e.sfn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return running == 0 && workers == 0
+		return running == 0 && loops == 0
 	})
 }
 
 // TestHistoryLimit: a loop fails as on AWS when its history reaches 25,000
 // events: event 25,000 is ExecutionFailed with States.Runtime, and the
-// runner ends the loop's worker.
+// runner ends the loop.
 func TestHistoryLimit(t *testing.T) {
 	e := newEnv(t, 0)
 	machine := e.createMachine(t, "spin", spin)
@@ -112,7 +112,7 @@ func TestHistoryLimit(t *testing.T) {
 	if got := events[len(events)-2].Type; got != types.HistoryEventTypePassStateExited {
 		t.Errorf("event 24,999 is %s, want PassStateExited", got)
 	}
-	e.workersGone(t)
+	e.loopsEnded(t)
 	if n := e.lastEventID(t, arn); n != 25000 {
 		t.Errorf("the history grew to %d events after the failure", n)
 	}
@@ -130,7 +130,7 @@ const quickMachine = `{
 
 // TestLoopStarvesNothingAndStopEndsIt: while a Pass/Choice loop spins,
 // other executions start, invoke functions, wait and succeed; StopExecution
-// aborts the loop and its worker ends, so the loop no longer runs.
+// aborts the loop, which runs no further state.
 func TestLoopStarvesNothingAndStopEndsIt(t *testing.T) {
 	e := newEnv(t, 0.01)
 	// The loop must still be running when it is stopped.
@@ -156,7 +156,7 @@ func TestLoopStarvesNothingAndStopEndsIt(t *testing.T) {
 	if out.Status != types.ExecutionStatusAborted || aws.ToString(out.Error) != "Operator" || aws.ToString(out.Cause) != "runaway" {
 		t.Errorf("after StopExecution: %s %q %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
-	e.workersGone(t)
+	e.loopsEnded(t)
 	if out := e.wait(t, e.start(t, quick, "after", `{"n": 5}`)); out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"n":7}` {
 		t.Errorf("execution after the stop: %s %q", out.Status, aws.ToString(out.Output))
 	}

@@ -356,8 +356,8 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionInput) (*s
 	s.mu.Unlock()
 	s.log.Info("execution stopped", "executionArn", x.arn, "requestId", server.RequestID(ctx))
 	if r != nil {
-		// The runner terminates the execution's worker: its states stop
-		// wherever they are, a Pass/Choice loop included.
+		// The runner abandons the execution's Task invocations, and its
+		// states stop at the next one, a Pass/Choice loop included.
 		s.stopInRunner(r, x.arn)
 	}
 	return &stopExecutionOutput{StopDate: stop}, nil

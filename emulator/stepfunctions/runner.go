@@ -50,10 +50,10 @@ type runnerEvent struct {
 	Index          int     `json:"index,omitempty"`
 	Attempt        int     `json:"attempt,omitempty"`
 
-	// A stats reply: executions that have a worker, and workers given an
-	// execution whose thread has not exited yet.
+	// A stats reply: the executions running, and the state machine loops
+	// (executions', Map iterations', Parallel branches') still stepping.
 	Running int `json:"running,omitempty"`
-	Workers int `json:"workers,omitempty"`
+	Loops   int `json:"loops,omitempty"`
 }
 
 // startCommand starts an execution in the runner.
@@ -69,10 +69,10 @@ type startCommand struct {
 	HistoryLimit   int             `json:"historyLimit"` // the runner's backstop derives from it
 }
 
-// runner is the Node.js process that runs executions. One serves them all
-// (Node and the interpreter take about 0.2 s and 80 MB to start); inside it
-// each execution runs in a worker thread of its own, so that one that
-// spins cannot hold up the others, and stop ends it wherever it is.
+// runner is the Node.js process that runs executions. One serves them all:
+// Node and the interpreter take about 0.2 s and 80 MB to start. It runs one
+// state per turn of its event loop, so that an execution that loops shares
+// it with the others and a stop ends it at its next state.
 type runner struct {
 	log     *slog.Logger
 	cmd     *exec.Cmd

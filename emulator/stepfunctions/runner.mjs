@@ -1,6 +1,5 @@
 // runner.mjs runs Step Functions executions for the ecprov emulator with the
-// aws-local-stepfunctions interpreter. One process serves many executions;
-// each running execution has a worker thread of its own.
+// aws-local-stepfunctions interpreter. One process serves many executions.
 //
 // stdin:  one JSON command per line:
 //           {"op":"validate","req":ID,"definition":{...}}
@@ -13,23 +12,18 @@
 //         the execution's history and status.
 // stderr: diagnostics, logged by the Go side.
 //
-// Why a worker per running execution: the interpreter runs Pass and Choice
-// states on promise continuations alone, so a loop of them never gives the
-// event loop a turn. In a shared thread such a loop starved every other
-// execution and the stop command alike. In its own worker it spins on its
-// own thread, the main thread keeps reading commands, and stop terminates
-// the worker, which halts the loop wherever it is and frees its heap.
+// Every state yields to Node's event loop before it runs (see
+// yieldBeforeEachState): the interpreter runs Pass and Choice states on
+// promise continuations alone, so without it a loop of them held the
+// thread, and every other execution and the stop command with it.
 //
 // Task states never reach AWS: every Task runs a local handler that invokes
 // the emulator's Lambda endpoint, so function errors come back with the
 // function's errorType and Retry/Catch match them as on AWS.
 
-import http from 'node:http';
-import https from 'node:https';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -43,44 +37,58 @@ if (!modulesDir) {
   process.exit(2);
 }
 const require = createRequire(path.join(path.dirname(modulesDir), 'package.json'));
-
-// A worker's heap limit: far above what an execution's data needs (a state's
-// input is at most 256 KiB on AWS), low enough that a runaway cannot take
-// the machine's memory.
-const WORKER_HEAP_MB = 256;
-
-// A worker backs up the Go side's history limit (25,000 events on AWS):
-// the Go side stops an execution when its history is full, but a few
-// runner events (a retry, a caught error) add nothing to the history, so a
-// worker also ends its execution itself after this many times the limit in
-// events of any kind.
-const RUNNER_EVENTS_PER_HISTORY_EVENT = 4;
-
-// The interpreter loads the AWS SDK's Lambda client and asl-validator when
-// it loads; a worker needs neither (every Task has a local handler, and the
-// definition was validated when it was created). Without them the
-// interpreter loads in about 40 ms and 9 MB instead of 400 ms and 30 MB
-// (measured on a busy 2-core machine). Should the interpreter ever reach
-// for one, it gets an error that says why.
-const UNUSED_IN_WORKERS = ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator'];
-
-function loadInterpreterWithoutUnused() {
-  const from = path.join(modulesDir, 'aws-local-stepfunctions');
-  for (const name of UNUSED_IN_WORKERS) {
-    const file = require.resolve(name, { paths: [from] });
-    const fail = () => { throw new Error(`runner.mjs: ${name} is not loaded in execution workers`); };
-    const stub = new Proxy(function unused() {}, {
-      get: (target, key) => (typeof key === 'symbol' || key === '__esModule' ? undefined : fail()),
-      apply: fail,
-      construct: fail,
-    });
-    const mod = new Module(file);
-    mod.filename = file;
-    mod.loaded = true;
-    mod.exports = stub;
-    require.cache[file] = mod;
+// loadInterpreter loads aws-local-stepfunctions with one export added:
+// StateExecutor, the class that runs one state, which its bundle keeps to
+// itself. The runner needs it to make every state yield.
+function loadInterpreter() {
+  const file = require.resolve('aws-local-stepfunctions');
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function compileWithStateExecutor(content, filename) {
+    if (filename === file) content += '\n;module.exports.StateExecutor = typeof StateExecutor === "undefined" ? undefined : StateExecutor;\n';
+    return compile.call(this, content, filename);
+  };
+  let lib;
+  try {
+    lib = require('aws-local-stepfunctions');
+  } finally {
+    Module.prototype._compile = compile;
   }
-  return require('aws-local-stepfunctions');
+  if (typeof lib.StateExecutor?.prototype?.execute !== 'function' || typeof lib.StateMachine?.prototype?.execute !== 'function') {
+    const { version } = require('aws-local-stepfunctions/package.json');
+    process.stderr.write(`runner.mjs: aws-local-stepfunctions ${version} has no StateExecutor.execute or StateMachine.execute; the runner is written for 3.0.x (package-lock.json)\n`);
+    process.exit(2);
+  }
+  return lib;
+}
+
+// loops counts the state machine loops (an execution's, and each Map
+// iteration's and Parallel branch's) still stepping, for the stats op: a
+// stopped execution's loop has ended when it no longer counts.
+let loops = 0;
+const { StateMachine, StateExecutor } = loadInterpreter();
+yieldBeforeEachState();
+
+// yieldBeforeEachState makes every state, nested ones included, wait for a
+// turn of the event loop (setImmediate) before it runs: a budget of one
+// state per turn. Each turn also runs I/O, timers and commands, so a loop
+// of states shares the thread with every other execution instead of
+// holding it, and a stop takes effect at the next state: an aborted
+// execution runs no further state.
+function yieldBeforeEachState() {
+  const execute = StateExecutor.prototype.execute;
+  StateExecutor.prototype.execute = async function executeAfterATurn(input, context, options) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.abortSignal?.aborted) throw new Error('ecprov emulator: the execution was stopped');
+    return execute.call(this, input, context, options);
+  };
+  const run = StateMachine.prototype.execute;
+  StateMachine.prototype.execute = function countedExecute(...args) {
+    loops++;
+    const done = () => { loops--; };
+    const p = run.apply(this, args);
+    p.then(done, done);
+    return p;
+  };
 }
 
 // Wait states and Retry intervals are time-scaled. The interpreter reads
@@ -103,18 +111,19 @@ function armScale(scale) {
   queueMicrotask(() => { armedScale = null; });
 }
 
+// The runner backs up the Go side's history limit (25,000 events on AWS):
+// the Go side stops an execution when its history is full, but a few
+// runner events (a retry, a caught error) add nothing to the history, so
+// the runner also ends an execution itself after this many times the limit
+// in events of any kind.
+const RUNNER_EVENTS_PER_HISTORY_EVENT = 4;
+
 // The interpreter gives a Task without TimeoutSeconds 60 s; AWS gives it
 // 99999999. The largest delay a Node timer takes (2^31-1 ms) stands in.
 const NO_TIMEOUT_SECONDS = 2147483;
 
-// write sends one line to the Go side: directly from the main thread, via
-// the main thread from a worker.
 function write(obj) {
-  if (isMainThread) {
-    process.stdout.write(JSON.stringify(obj) + '\n');
-  } else {
-    parentPort.postMessage({ line: JSON.stringify(obj), done: false });
-  }
+  process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
 // Every state of a definition, nested Map and Parallel states included.
@@ -159,11 +168,12 @@ class TaskError extends Error {
   }
 }
 
-// The emulator does not check signatures; the router reads the service from
-// the credential scope, so that is all this header needs to carry.
+// The emulator checks that a SigV4 Authorization header is well formed (a
+// browser cannot send one cross-site), not the signature; the router reads
+// the service from the credential scope.
 function authorization(region) {
   const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  return `AWS4-HMAC-SHA256 Credential=ecprov/${date}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=0`;
+  return `AWS4-HMAC-SHA256 Credential=ecprov/${date}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`;
 }
 
 // invokeLambda calls the emulator's Lambda Invoke and returns the function's
@@ -173,27 +183,33 @@ function authorization(region) {
 async function invokeLambda(run, functionName, payload, signal) {
   const url = `${run.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
   let res;
+  let body;
   try {
-    res = await post(url, JSON.stringify(payload ?? {}), {
-      'Content-Type': 'application/json',
-      'X-Amz-Invocation-Type': 'RequestResponse',
-      Authorization: authorization(run.region),
-    }, signal);
+    res = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify(payload ?? {}),
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Amz-Invocation-Type': 'RequestResponse',
+        Authorization: authorization(run.region),
+      },
+      signal,
+    });
+    body = await res.text();
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new TaskError('Lambda.SdkClientException', `Unable to execute HTTP request: ${err.message}`);
+    throw new TaskError('Lambda.SdkClientException', `Unable to execute HTTP request: ${err.cause?.message ?? err.message}`);
   }
-  const { status, headers, body } = res;
-  const requestId = headers['x-amzn-requestid'] ?? '';
-  if (status >= 300) {
-    const code = (headers['x-amzn-errortype'] ?? '').split(':')[0] ||
-      (status >= 500 ? 'ServiceException' : 'AWSLambdaException');
+  const requestId = res.headers.get('x-amzn-requestid') ?? '';
+  if (res.status >= 300) {
+    const code = (res.headers.get('x-amzn-errortype') ?? '').split(':')[0] ||
+      (res.status >= 500 ? 'ServiceException' : 'AWSLambdaException');
     let message = body;
     try { message = JSON.parse(body).message ?? JSON.parse(body).Message ?? body; } catch { /* not JSON */ }
     throw new TaskError(`Lambda.${code}`,
-      `${message} (Service: AWSLambda; Status Code: ${status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`);
+      `${message} (Service: AWSLambda; Status Code: ${res.status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`);
   }
-  if (headers['x-amz-function-error']) {
+  if (res.headers.get('x-amz-function-error')) {
     let errorType = '';
     try { errorType = JSON.parse(body).errorType ?? ''; } catch { /* not JSON */ }
     throw new TaskError(errorType || 'Lambda.Unknown', body);
@@ -204,24 +220,7 @@ async function invokeLambda(run, functionName, payload, signal) {
       throw new TaskError('Lambda.Unknown', `The function returned a result that is not JSON: ${body.slice(0, 200)}`);
     }
   }
-  return { result, requestId, status };
-}
-
-// post sends one HTTP POST and reads the whole answer. It uses node:http
-// rather than fetch: fetch's client compiles its HTTP parser (WebAssembly)
-// in every worker that first uses it, about 200 ms a new execution.
-function post(url, body, headers, signal) {
-  const client = url.startsWith('https:') ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, signal }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return { result, requestId, status: res.status, headers: Object.fromEntries(res.headers) };
 }
 
 // taskHandler runs the Task state `name` of a run.
@@ -304,6 +303,8 @@ function taskHandler(run, name) {
   };
 }
 
+const runs = new Map();
+
 // translate writes an interpreter event in the runner's vocabulary.
 function translate(run, ev) {
   if (run.closed) return;
@@ -334,7 +335,7 @@ function translate(run, ev) {
       record(run, { ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'ExecutionSucceeded':
-      finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) }, true);
+      finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) });
       break;
     case 'ExecutionFailed': {
       let error = ev.Error;
@@ -343,14 +344,14 @@ function translate(run, ev) {
       const st = typeOf(run, run.lastEntered ?? {}) === 'Fail' ? run.states.get(run.lastEntered.name) : null;
       if (st && st.Error === undefined && st.ErrorPath === undefined) error = undefined;
       if (st && st.Cause === undefined && st.CausePath === undefined) cause = undefined;
-      finish(run, { ...base, type: 'ExecutionFailed', error, cause }, true);
+      finish(run, { ...base, type: 'ExecutionFailed', error, cause });
       break;
     }
     case 'ExecutionAborted':
       finish(run, { ...base, type: 'ExecutionAborted' });
       break;
     case 'ExecutionTimeout':
-      finish(run, { ...base, type: 'ExecutionTimedOut', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' }, true);
+      finish(run, { ...base, type: 'ExecutionTimedOut', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
       break;
     default:
       break; // Parallel branch events: the Parallel state's own events cover them
@@ -381,19 +382,22 @@ function record(run, event) {
   write(event);
 }
 
-// finish writes the run's last event. The main thread then gives the
-// worker the next execution if the run ended by itself (reusable), and
-// terminates it otherwise.
-function finish(run, event, reusable = false) {
+// finish writes the run's last event and ends it: its Task invocations are
+// abandoned and its loop runs no further state.
+function finish(run, event) {
   if (run.closed) return;
-  run.closed = true;
-  run.abort.abort();
-  try { run.execution?.abort(); } catch { /* already over */ }
-  parentPort.postMessage({ line: JSON.stringify(event), done: true, reusable });
+  write(event);
+  close(run);
 }
 
-// runExecution runs one execution; a worker runs one at a time.
-function runExecution(StateMachine, cmd) {
+function close(run) {
+  run.closed = true;
+  run.abort.abort();
+  runs.delete(run.id);
+  try { run.execution?.abort(); } catch { /* already over */ }
+}
+
+function start(cmd) {
   const run = {
     id: cmd.exec,
     region: cmd.region,
@@ -406,6 +410,7 @@ function runExecution(StateMachine, cmd) {
     maxEvents: RUNNER_EVENTS_PER_HISTORY_EVENT * cmd.historyLimit,
     lastEntered: null,
   };
+  runs.set(run.id, run);
   const scale = typeof cmd.waitScale === 'number' && cmd.waitScale >= 0 ? cmd.waitScale : 1;
   const arm = new Proxy({}, { get(_, key) { if (typeof key === 'string') armScale(scale); return undefined; } });
   const handlers = new Proxy({}, { get(_, key) { return typeof key === 'string' ? taskHandler(run, key) : undefined; } });
@@ -432,89 +437,12 @@ function runExecution(StateMachine, cmd) {
   execution.result.catch(() => {});
 }
 
-function workerMain() {
-  const { StateMachine } = loadInterpreterWithoutUnused();
-  parentPort.on('message', (cmd) => runExecution(StateMachine, cmd));
-  process.on('unhandledRejection', (err) => {
-    process.stderr.write(`runner.mjs worker: unhandled rejection: ${err?.stack ?? err}\n`);
-  });
-}
-
-// The main thread: commands, validation, and a worker for each running
-// execution.
-//
-// Workers are kept for reuse: one whose execution ended by itself serves
-// the next, with the interpreter loaded and compiled (a fresh worker makes
-// the first states of an execution several times slower). One whose
-// execution was stopped, ran into a limit or broke is terminated, which
-// halts whatever it still runs and frees its heap. Once executions have
-// started, at least one idle worker is kept ready, at most MAX_IDLE_WORKERS.
-const MAX_IDLE_WORKERS = 4;
-const idle = [];
-// running maps an execution ARN to its worker while it runs.
-const running = new Map();
-// live holds every worker whose thread has not exited.
-const live = new Set();
-
-function spawnWorker() {
-  const worker = new Worker(new URL(import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-  const entry = { worker, exec: null, exited: false };
-  live.add(entry);
-  worker.on('message', (msg) => {
-    if (entry.exec === null) return;
-    process.stdout.write(msg.line + '\n');
-    if (msg.done) release(entry, msg.reusable);
-  });
-  worker.on('error', (err) => {
-    const cause = err?.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      ? `ecprov emulator: the execution used more than the ${WORKER_HEAP_MB} MB of heap its worker may have`
-      : `ecprov emulator: the execution's worker failed: ${err?.message ?? err}`;
-    fail(entry, cause);
-  });
-  worker.on('exit', (code) => {
-    entry.exited = true;
-    live.delete(entry);
-    const i = idle.indexOf(entry);
-    if (i >= 0) idle.splice(i, 1);
-    fail(entry, `ecprov emulator: the execution's worker exited (code ${code})`);
-  });
-  return entry;
-}
-
-// fail ends the execution of a worker that broke.
-function fail(entry, cause) {
-  if (entry.exec === null) return;
-  write({ exec: entry.exec, ts: Date.now(), type: 'ExecutionFailed', error: 'States.Runtime', cause });
-  release(entry, false);
-}
-
-// release forgets a worker's execution and keeps the worker for the next
-// one, or terminates it. Lines it sends after are dropped.
-function release(entry, reusable) {
-  running.delete(entry.exec);
-  entry.exec = null;
-  if (entry.exited) return;
-  if (reusable && idle.length < MAX_IDLE_WORKERS) {
-    idle.push(entry);
-  } else {
-    entry.worker.terminate().catch(() => {});
-  }
-}
-
-function start(cmd) {
-  const entry = idle.pop() ?? spawnWorker();
-  entry.exec = cmd.exec;
-  running.set(cmd.exec, entry);
-  entry.worker.postMessage(cmd);
-  setImmediate(() => { if (idle.length === 0) idle.push(spawnWorker()); });
-}
-
 function stop(cmd) {
-  const entry = running.get(cmd.exec);
-  if (entry) release(entry, false); // the Go side records the abort itself
+  const run = runs.get(cmd.exec);
+  if (run) close(run); // the Go side records the abort itself
 }
 
-function validate(StateMachine, cmd) {
+function validate(cmd) {
   try {
     new StateMachine(cmd.definition, { validationOptions: { checkArn: true, checkPaths: true } });
     write({ req: cmd.req, ok: true });
@@ -523,36 +451,28 @@ function validate(StateMachine, cmd) {
   }
 }
 
-function main() {
-  // The main thread validates definitions: it needs the whole interpreter.
-  const { StateMachine } = require('aws-local-stepfunctions');
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  rl.on('line', (line) => {
-    if (line.trim() === '') return;
-    let cmd;
-    try {
-      cmd = JSON.parse(line);
-    } catch (err) {
-      process.stderr.write(`runner.mjs: ignoring a command that is not JSON: ${err.message}\n`);
-      return;
-    }
-    switch (cmd.op) {
-      case 'validate': validate(StateMachine, cmd); break;
-      case 'start': start(cmd); break;
-      case 'stop': stop(cmd); break;
-      case 'stats': write({ req: cmd.req, ok: true, running: running.size, workers: live.size - idle.length }); break;
-      default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
-    }
-  });
-  // The emulator closes stdin when it stops: end with it.
-  rl.on('close', () => process.exit(0));
-  process.on('unhandledRejection', (err) => {
-    process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
-  });
-  // The first worker starts with the first execution, not here: an
-  // emulator validates its state machines first, and a machine starting
-  // several emulators at once is short of CPU.
-  write({ type: 'ready', node: process.versions.node });
-}
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on('line', (line) => {
+  if (line.trim() === '') return;
+  let cmd;
+  try {
+    cmd = JSON.parse(line);
+  } catch (err) {
+    process.stderr.write(`runner.mjs: ignoring a command that is not JSON: ${err.message}\n`);
+    return;
+  }
+  switch (cmd.op) {
+    case 'validate': validate(cmd); break;
+    case 'start': start(cmd); break;
+    case 'stop': stop(cmd); break;
+    case 'stats': write({ req: cmd.req, ok: true, running: runs.size, loops }); break;
+    default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
+  }
+});
+// The emulator closes stdin when it stops: end with it.
+rl.on('close', () => process.exit(0));
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`runner.mjs: unhandled rejection: ${err?.stack ?? err}\n`);
+});
 
-if (isMainThread) main(); else workerMain();
+write({ type: 'ready', node: process.versions.node });

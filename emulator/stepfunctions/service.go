@@ -290,7 +290,7 @@ func (s *Service) onRunnerEvent(r *runner, ev runnerEvent) {
 	}
 	s.logFinished(x)
 	if x.atLimit {
-		// The runner does not know: end the execution's worker. Not
+		// The runner does not know: end the execution there. Not
 		// under s.mu, and not on the goroutine that reads the runner.
 		go s.stopInRunner(r, x.arn)
 	}
