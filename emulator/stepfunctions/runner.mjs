@@ -73,11 +73,19 @@ yieldBeforeEachState();
 // state per turn. Each turn also runs I/O, timers and commands, so a loop
 // of states shares the thread with every other execution instead of
 // holding it, and a stop takes effect at the next state: an aborted
-// execution runs no further state.
+// execution runs no further state. While the Go side has not read what
+// was written (stdout needs draining), no state runs: the events a loop
+// writes wait in the pipe, not in the runner's memory.
 function yieldBeforeEachState() {
+  let drained = null;
+  const nextTurn = () => {
+    if (!process.stdout.writableNeedDrain) return new Promise((resolve) => setImmediate(resolve));
+    drained ??= new Promise((resolve) => process.stdout.once('drain', () => { drained = null; resolve(); }));
+    return drained;
+  };
   const execute = StateExecutor.prototype.execute;
   StateExecutor.prototype.execute = async function executeAfterATurn(input, context, options) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     if (options.abortSignal?.aborted) throw new Error('ecprov emulator: the execution was stopped');
     return execute.call(this, input, context, options);
   };
