@@ -15,7 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/cloudwatch"
@@ -54,6 +56,9 @@ type Options struct {
 	MetricsPeriodScale float64
 	// Logger receives structured logs (default: JSON to stderr).
 	Logger *slog.Logger
+	// AllowHosts are names besides the loopback ones that the Host header of
+	// a request may carry (see server.Router.AllowHosts).
+	AllowHosts []string
 	// OnNotice receives what ElastiCache publishes to a group's SNS topic.
 	OnNotice func(topicARN string, n elasticache.Notice)
 	// OnAlarmStateChange receives every CloudWatch alarm state change.
@@ -82,6 +87,8 @@ type Emulator struct {
 	sns           *snssvc.Service
 	topicARN      string
 
+	dataDirLock *os.File // held until Close (lockDataDir)
+
 	mu       sync.Mutex
 	listener net.Listener
 	http     *http.Server
@@ -108,15 +115,28 @@ func New(opts Options) (*Emulator, error) {
 	if abs, err := filepath.Abs(opts.DataDir); err == nil {
 		opts.DataDir = abs
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("emulator: data dir: %w", err)
 	}
+	// The services remove at start what a crashed run left in the data dir
+	// (node folders, snapshots, function code): only safe when no other
+	// emulator uses it.
+	lock, err := lockDataDir(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	built := false
+	defer func() {
+		if !built {
+			_ = lock.Close()
+		}
+	}()
 	ca, err := tlsca.LoadOrCreate(opts.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: certificate authority in %s: %w", opts.DataDir, err)
 	}
 
-	e := &Emulator{opts: opts, log: opts.Logger, ca: ca}
+	e := &Emulator{opts: opts, log: opts.Logger, ca: ca, dataDirLock: lock}
 	e.ec2 = ec2.New(opts.Region)
 	e.elastiCache, err = elasticache.New(elasticache.Options{
 		DataDir:     opts.DataDir,
@@ -144,7 +164,31 @@ func New(opts Options) (*Emulator, error) {
 	})
 
 	e.router = server.New(opts.Logger, cloudTrail{Service: e.elastiCache, emu: e}, e.ec2, e.secretsManager, e.cloudWatch)
+	e.router.AllowHosts(opts.AllowHosts...)
+	built = true
 	return e, nil
+}
+
+// lockDataDir takes an exclusive lock on DATA_DIR/emulator.lock for the
+// emulator's lifetime. The kernel drops it when the process dies, kill -9
+// included, so a crashed run never leaves the data dir locked.
+func lockDataDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "emulator.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: lock the data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("emulator: data dir %s is in use by another emulator (pid %s); stop it or pick another data dir", dir, strings.TrimSpace(string(holder)))
+		}
+		return nil, fmt.Errorf("emulator: lock the data dir: %w", err)
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
 }
 
 // Start listens on 127.0.0.1 and serves until Close.
@@ -163,7 +207,8 @@ func (e *Emulator) Start() error {
 		return fmt.Errorf("emulator: listen on %s: %w (is another emulator or LocalStack running? pick another port)", addr, err)
 	}
 	e.listener = ln
-	e.http = &http.Server{Handler: e.router, ReadHeaderTimeout: 10 * time.Second}
+	ln = server.LimitListener(ln, server.MaxConns)
+	e.http = server.NewHTTPServer(e.router)
 	e.served = make(chan struct{})
 	go func() {
 		defer close(e.served)
@@ -243,6 +288,7 @@ func (e *Emulator) Close() error {
 	if err := e.elastiCache.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("elasticache: %w", err))
 	}
+	_ = e.dataDirLock.Close()
 	return errors.Join(errs...)
 }
 

@@ -191,11 +191,13 @@ func TestEvictionsAlarm(t *testing.T) {
 	}
 
 	// A t4g.micro holds 0.5 GB; filling that would dominate the test, so the
-	// node's maxmemory is lowered to 4 MB first. The eviction path is the same.
+	// node's maxmemory is lowered to 4 MB first, with the emulator's own
+	// access: clients may not CONFIG SET, as on ElastiCache. The eviction
+	// path is the same.
 	rdb := redis.NewClient(&redis.Options{Addr: endpoint, Protocol: 2})
 	defer rdb.Close()
 	for k, v := range map[string]string{"maxmemory": "4mb", "maxmemory-policy": "allkeys-lru"} {
-		if err := rdb.ConfigSet(ctx, k, v).Err(); err != nil {
+		if _, err := e.ElastiCache().AdminCommand(ctx, "evict-001", "CONFIG", "SET", k, v); err != nil {
 			t.Fatalf("CONFIG SET %s: %v", k, err)
 		}
 	}

@@ -100,13 +100,27 @@ step "Tear down"
 "$ECPROV" teardown --env dev --output json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("final snapshot:", d["finalSnapshot"]); [print(" deleted", x) for v in d["deleted"].values() for x in v]'
 
 step "Stop the emulator"
+# Every process the emulator started, found by walking its tree (other
+# emulators on the machine are not ours to count).
+descendants() {
+  local all todo=("$1") out=() p
+  all=$(ps -e -o pid=,ppid=)
+  while [ ${#todo[@]} -gt 0 ]; do
+    p=${todo[0]}; todo=("${todo[@]:1}")
+    for c in $(awk -v p="$p" '$2 == p {print $1}' <<<"$all"); do out+=("$c"); todo+=("$c"); done
+  done
+  echo "${out[@]:-}"
+}
+tree=$(descendants "$EMU")
 stop_emulator
 trap - EXIT
 sleep 1
-left=$(pgrep -f "$PWD/$DATA|redis-server 127.0.0.1|aws-lambda-rie|runner.mjs" || true)
+left=""
+for p in $tree; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 if [ -n "$left" ]; then
   echo "processes left behind:"; ps -o pid,cmd -p "$(echo $left | tr ' ' ',')"; exit 1
 fi
+echo "$(echo $tree | wc -w) processes of the emulator's tree stopped"
 echo "no redis-server, Lambda or Step Functions process left"
 echo
 echo "demo done in $(elapsed "$started") s"

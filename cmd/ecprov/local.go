@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 func localCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "up" {
-		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s] [--wait-scale 1] [--orchestration=true]")
+		fmt.Fprintln(stderr, "usage: ecprov local up [--port 4566] [--data-dir .ecprov/local] [--create-delay 0s] [--wait-scale 1] [--orchestration=true] [--allow-host NAME]")
 		return exitBadInput
 	}
 	fs := flag.NewFlagSet("local up", flag.ContinueOnError)
@@ -30,12 +31,14 @@ func localCmd(args []string, stdout, stderr io.Writer) int {
 	prefix := fs.String("prefix", "ecprov", "name prefix of the deployed functions, state machines, bus and topic")
 	waitScale := fs.Float64("wait-scale", 1, "time scale of Wait states and retry intervals (0.01 makes a 180 s wait last 1.8 s)")
 	scheduleScale := fs.Float64("schedule-scale", 1, "time scale of scheduled rules")
+	var allowHosts stringList
+	fs.Var(&allowHosts, "allow-host", "a Host name besides localhost and 127.0.0.0/8 that requests may carry, e.g. host.docker.internal for a container (repeatable; see README, Security)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitBadInput
 	}
 	opts := emulator.Options{
 		Port: *port, DataDir: *dataDir, CreateDelay: *createDelay, MetricsInterval: *metrics,
-		Logger: logging.New(stderr),
+		Logger: logging.New(stderr), AllowHosts: allowHosts,
 	}
 	if *orchestrate {
 		opts.Orchestration = &emulator.Orchestration{Root: *root, Prefix: *prefix, WaitScale: *waitScale, ScheduleScale: *scheduleScale}
@@ -72,3 +75,9 @@ func localCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

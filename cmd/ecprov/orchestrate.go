@@ -21,10 +21,10 @@ import (
 
 	"github.com/ecprov/ecprov/internal/alarms"
 	"github.com/ecprov/ecprov/internal/awsclient"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/execution"
 	"github.com/ecprov/ecprov/internal/orchestration"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // awsFlags are the flags of every command that talks to AWS.
@@ -215,12 +215,12 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	st := map[string]any{"environment": s.p.Environment, "replicationGroupId": s.p.ReplicationGroupID}
 	ec := elasticache.NewFromConfig(s.cfg)
-	g, err := cluster.FindReplicationGroupByID(ctx, ec, s.p.ReplicationGroupID)
+	g, err := replicationgroup.FindByID(ctx, ec, s.p.ReplicationGroupID)
 	if err != nil {
 		st["group"] = err.Error()
 	} else {
 		st["status"] = aws.ToString(g.Status)
-		st["topology"] = cluster.TopologyOf(g)
+		st["topology"] = replicationgroup.TopologyOf(g)
 	}
 	sm := secretsmanager.NewFromConfig(s.cfg)
 	if d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.p.SecretName)}); err != nil {
@@ -279,7 +279,7 @@ func printStatus(w io.Writer, st map[string]any) {
 	} else {
 		fmt.Fprintf(w, ": %v\n", st["group"])
 	}
-	if t, ok := st["topology"].(cluster.Topology); ok {
+	if t, ok := st["topology"].(replicationgroup.Topology); ok {
 		if t.PrimaryEndpoint != nil {
 			fmt.Fprintf(w, "primary endpoint   %s:%d\n", t.PrimaryEndpoint.Address, t.PrimaryEndpoint.Port)
 		}
@@ -332,12 +332,12 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	ec := elasticache.NewFromConfig(s.cfg)
-	g, err := cluster.FindReplicationGroupByID(ctx, ec, s.p.ReplicationGroupID)
+	g, err := replicationgroup.FindByID(ctx, ec, s.p.ReplicationGroupID)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	before := cluster.TopologyOf(g).CurrentPrimary
+	before := replicationgroup.TopologyOf(g).CurrentPrimary
 	reconcileARN, err := s.locate(ctx, "reconcile")
 	if err != nil {
 		fmt.Fprintln(stderr, err)

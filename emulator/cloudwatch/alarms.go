@@ -28,10 +28,7 @@ const (
 )
 
 var (
-	comparisonOperators = []string{"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
-		"LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"}
 	anomalyOperators = []string{"LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"}
-	stateValues      = []string{StateOK, StateAlarm, StateInsufficientData}
 	missingModes     = []string{missingBreaching, missingNotBreaching, missingIgnore, missingAsMissing}
 )
 
@@ -142,38 +139,21 @@ func (a *alarm) wire() metricAlarm {
 // validateAlarm applies the checks AWS makes on PutMetricAlarm, with its
 // error codes and, where known, its wording.
 func validateAlarm(in *putMetricAlarmInput) error {
-	switch {
-	case in.AlarmName == "":
-		return errMissing("AlarmName")
-	case len(in.AlarmName) > 255:
-		return errValidation("1 validation error detected: Value '%s' at 'alarmName' failed to satisfy constraint: Member must have length less than or equal to 255", in.AlarmName)
-	case in.ComparisonOperator == "":
-		return errMissing("ComparisonOperator")
-	case !slices.Contains(comparisonOperators, in.ComparisonOperator):
-		return errEnum("ComparisonOperator", in.ComparisonOperator, comparisonOperators)
-	case in.EvaluationPeriods == nil:
+	// The model's rules (AlarmName 1 to 255, the ComparisonOperator enum,
+	// EvaluationPeriods and DatapointsToAlarm at least 1, at most 5
+	// actions of each kind, the Statistic enum, at most 30 Dimensions)
+	// are checked before the operation runs; these are CloudWatch's own.
+	if in.EvaluationPeriods == nil { // required by the model; guards the dereferences below
 		return errMissing("EvaluationPeriods")
-	case *in.EvaluationPeriods < 1:
-		return errValidation("1 validation error detected: Value '%d' at 'evaluationPeriods' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.EvaluationPeriods)
 	}
 	if slices.Contains(anomalyOperators, in.ComparisonOperator) && in.ThresholdMetricID == "" {
 		return errValidation("Comparison operator %s is only valid with a ThresholdMetricId (anomaly detection band)", in.ComparisonOperator)
 	}
-	if in.DatapointsToAlarm != nil {
-		if *in.DatapointsToAlarm < 1 {
-			return errValidation("1 validation error detected: Value '%d' at 'datapointsToAlarm' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.DatapointsToAlarm)
-		}
-		if *in.DatapointsToAlarm > *in.EvaluationPeriods {
-			return errValidation("DatapointsToAlarm must be less than or equal to EvaluationPeriods")
-		}
+	if in.DatapointsToAlarm != nil && *in.DatapointsToAlarm > *in.EvaluationPeriods {
+		return errValidation("DatapointsToAlarm must be less than or equal to EvaluationPeriods")
 	}
 	if in.TreatMissingData != "" && !slices.Contains(missingModes, in.TreatMissingData) {
 		return errValidation("Invalid value '%s' for TreatMissingData; valid values are %s", in.TreatMissingData, strings.Join(missingModes, ", "))
-	}
-	for _, l := range [][]string{in.OKActions, in.AlarmActions, in.InsufficientDataActions} {
-		if len(l) > 5 {
-			return errValidation("1 validation error detected: Value at 'alarmActions' failed to satisfy constraint: Member must have length less than or equal to 5")
-		}
 	}
 	if len(in.Metrics) > 0 {
 		if in.MetricName != "" || in.Namespace != "" || in.Statistic != "" || in.Period != nil {
@@ -188,8 +168,6 @@ func validateAlarm(in *putMetricAlarmInput) error {
 		return errMissing("Namespace")
 	case (in.Statistic == "") == (in.ExtendedStatistic == ""):
 		return errValidation("Exactly one of Statistic and ExtendedStatistic must be specified")
-	case in.Statistic != "" && !slices.Contains(simpleStatistics, in.Statistic):
-		return errEnum("Statistic", in.Statistic, simpleStatistics)
 	case in.ExtendedStatistic != "" && !validStat(in.ExtendedStatistic):
 		return errInvalidValue("The value %s for parameter ExtendedStatistic is not supported.", in.ExtendedStatistic)
 	case in.Period == nil:
@@ -200,8 +178,6 @@ func validateAlarm(in *putMetricAlarmInput) error {
 		return errValidation("Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= 86400)")
 	case in.Threshold == nil && in.ThresholdMetricID == "":
 		return errMissing("Threshold")
-	case len(in.Dimensions) > 30:
-		return errValidation("1 validation error detected: Value at 'dimensions' failed to satisfy constraint: Member must have length less than or equal to 30")
 	}
 	return nil
 }

@@ -138,7 +138,7 @@ func jsonCall(t *testing.T, endpoint, op, body string) (int, string, map[string]
 	req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801."+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amzn-Query-Mode", "true")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Authorization", server.DummyAuthorization("monitoring"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", endpoint, op, err)

@@ -61,11 +61,6 @@ func errMissing(field string) *apiError {
 	return errValidation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(field))
 }
 
-func errEnum(field, value string, allowed []string) *apiError {
-	return errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
-		value, lowerFirst(field), strings.Join(allowed, ", "))
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s

@@ -49,22 +49,10 @@ func (svc *Service) describeAlarms(_ context.Context, in *describeAlarmsInput) (
 	if len(in.AlarmNames) > 0 && in.AlarmNamePrefix != "" {
 		return nil, newError(http.StatusBadRequest, "InvalidParameterCombination", "AlarmNames and AlarmNamePrefix cannot be specified together")
 	}
-	if len(in.AlarmNames) > 100 {
-		return nil, errValidation("1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100")
-	}
-	if in.StateValue != "" && !slices.Contains(stateValues, in.StateValue) {
-		return nil, errEnum("StateValue", in.StateValue, stateValues)
-	}
-	for _, t := range in.AlarmTypes {
-		if t != "MetricAlarm" && t != "CompositeAlarm" {
-			return nil, errEnum("AlarmTypes", t, []string{"CompositeAlarm", "MetricAlarm"})
-		}
-	}
+	// AlarmNames at most 100, the StateValue and AlarmType enums and
+	// MaxRecords 1 to 100 are the model's, checked before this runs.
 	limit := 50
 	if in.MaxRecords != nil {
-		if *in.MaxRecords < 1 || *in.MaxRecords > 100 {
-			return nil, errValidation("1 validation error detected: Value '%d' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100", *in.MaxRecords)
-		}
 		limit = int(*in.MaxRecords)
 	}
 	after := ""
@@ -123,13 +111,9 @@ func alarmMatches(a *alarm, in *describeAlarmsInput) bool {
 	return true
 }
 
+// deleteAlarms deletes the named alarms (AlarmNames: required, at most
+// 100, checked against the model before this runs).
 func (svc *Service) deleteAlarms(_ context.Context, in *deleteAlarmsInput) (*empty, error) {
-	if len(in.AlarmNames) == 0 {
-		return nil, errMissing("AlarmNames")
-	}
-	if len(in.AlarmNames) > 100 {
-		return nil, errValidation("1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100")
-	}
 	svc.mu.Lock()
 	for _, name := range in.AlarmNames {
 		delete(svc.alarms, name)
@@ -139,15 +123,9 @@ func (svc *Service) deleteAlarms(_ context.Context, in *deleteAlarmsInput) (*emp
 	return &empty{}, nil
 }
 
+// setAlarmState sets an alarm's state; AlarmName, StateValue (an enum)
+// and StateReason are required by the model, checked before this runs.
 func (svc *Service) setAlarmState(_ context.Context, in *setAlarmStateInput) (*empty, error) {
-	switch {
-	case in.AlarmName == "":
-		return nil, errMissing("AlarmName")
-	case !slices.Contains(stateValues, in.StateValue):
-		return nil, errEnum("StateValue", in.StateValue, stateValues)
-	case in.StateReason == "":
-		return nil, errMissing("StateReason")
-	}
 	svc.mu.Lock()
 	a, ok := svc.alarms[in.AlarmName]
 	if !ok {
@@ -173,14 +151,7 @@ func (svc *Service) getMetricData(_ context.Context, in *getMetricDataInput) (*g
 	case !in.StartTime.Before(*in.EndTime):
 		return nil, errInvalidValue("The parameter StartTime must be less than the parameter EndTime.")
 	}
-	descending := true
-	switch in.ScanBy {
-	case "", "TimestampDescending":
-	case "TimestampAscending":
-		descending = false
-	default:
-		return nil, errEnum("ScanBy", in.ScanBy, []string{"TimestampDescending", "TimestampAscending"})
-	}
+	descending := in.ScanBy != "TimestampAscending" // the ScanBy enum is the model's
 	for _, q := range in.MetricDataQueries {
 		if q.MetricStat == nil {
 			return nil, errInvalidValue("Query %s: the ecprov emulator answers MetricStat queries only, not metric math expressions", q.ID)

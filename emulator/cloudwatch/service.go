@@ -11,18 +11,34 @@ package cloudwatch
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/nodestats"
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/protocol/rpcv2cbor"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's cloudwatch 2010-08-01 model, trimmed to the
+// operations served (internal/apimodel). Every request, CBOR or JSON, is
+// checked against its input shape's constraints (AlarmName 1 to 255,
+// actions at most 5, Dimensions at most 30, the enums, ...) before an
+// operation runs; AWS answers a violation with ValidationError.
+// TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // Options configure a Service.
 type Options struct {
@@ -232,6 +248,32 @@ func (p protocol) unmarshal(body []byte, v any) error {
 	return awsjson.Unmarshal(body, v)
 }
 
+// validate parses the body and checks it against the operation's input
+// shape, as AWS's front end does before the service sees a request.
+func (p protocol) validate(operation string, body []byte) *apiError {
+	var tree map[string]any
+	var err error
+	if p == protocolCBOR {
+		tree, err = rpcv2cbor.DecodeTree(body)
+	} else {
+		tree, err = awsjson.DecodeTree(body)
+	}
+	if err != nil {
+		return newError(http.StatusBadRequest, "SerializationException", "Cannot parse the request body: %v", err)
+	}
+	in, err := apiModel.Input(operation)
+	if err != nil {
+		return nil
+	}
+	if tree == nil {
+		tree = map[string]any{}
+	}
+	if vs := in.Validate(tree, apimodel.Options{Required: true}); len(vs) > 0 {
+		return errValidation("%s", apimodel.Message(vs))
+	}
+	return nil
+}
+
 func (p protocol) writeResult(w http.ResponseWriter, v any) {
 	if p == protocolCBOR {
 		rpcv2cbor.WriteResult(w, v)
@@ -247,6 +289,9 @@ func (p protocol) writeError(w http.ResponseWriter, e *apiError) {
 	}
 	awsjson.WriteError(w, awsjson.Version10, awsjson.Error{Status: e.Status, Type: e.Shape, Message: e.Message, QueryError: e.queryError()})
 }
+
+// OperationNames lists the operations served.
+func (svc *Service) OperationNames() []string { return slices.Sorted(maps.Keys(svc.operations)) }
 
 // SigningName implements server.Service.
 func (*Service) SigningName() string { return "monitoring" }
@@ -289,6 +334,10 @@ func (svc *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		p.writeError(w, errValidation("reading request body: %v", err))
+		return
+	}
+	if err := p.validate(name, body); err != nil {
+		p.writeError(w, err)
 		return
 	}
 	out, err := op(r.Context(), p, body)

@@ -487,7 +487,7 @@ func TestRPCv2Headers(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.url+"/service/GraniteServiceVersion20100801/operation/DescribeAlarms", strings.NewReader("\xa0"))
 	req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
 	req.Header.Set("Content-Type", "application/cbor")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x")
+	req.Header.Set("Authorization", server.DummyAuthorization("monitoring"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,35 @@
 package ec2
 
 import (
+	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ecprov/ecprov/emulator/protocol/query"
+	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's ec2 2016-11-15 model, trimmed to the actions
+// served (internal/apimodel). Their one constraint is MaxResults, 5 to
+// 1000 (DescribeVpcsMaxResults, DescribeSubnetsMaxResults,
+// DescribeSecurityGroupsMaxResults); every request is checked against it
+// before an action runs. TestAPIModel keeps the copy equal to the AWS
+// CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // XMLNamespace is the namespace of EC2 API version 2016-11-15.
 const XMLNamespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -54,8 +72,21 @@ func (s *Service) Operation(r *http.Request, body []byte) string {
 
 // WriteError writes an error in the EC2 shape.
 func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	query.WriteEC2Error(w, status, code, message, query.NewRequestID())
+	query.WriteEC2Error(w, status, code, message, requestID(r.Context()))
 }
+
+// requestID is the router's id for the request, so that the requestId in
+// the body is the x-amzn-RequestId header; a fresh one when the service is
+// used without the router.
+func requestID(ctx context.Context) string {
+	if id := server.RequestID(ctx); id != "" {
+		return id
+	}
+	return query.NewRequestID()
+}
+
+// OperationNames lists the actions served.
+func (s *Service) OperationNames() []string { return slices.Sorted(maps.Keys(s.ops)) }
 
 // apiError is an EC2 error code with its HTTP status.
 type apiError struct {
@@ -72,7 +103,7 @@ func invalidParameterValue(format string, a ...any) error {
 
 // ServeHTTP dispatches one Query request to its operation.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := query.NewRequestID()
+	reqID := requestID(r.Context())
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		query.WriteEC2Error(w, http.StatusBadRequest, "InvalidRequest", "could not read the request body: "+err.Error(), reqID)
@@ -91,6 +122,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := s.ops[action]
 	if !ok {
 		query.WriteEC2Error(w, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service (the ecprov emulator implements DescribeVpcs, DescribeSubnets and DescribeSecurityGroups).", action), reqID)
+		return
+	}
+	if vs := p.Violations(apiModel, true); len(vs) > 0 {
+		v := vs[0] // EC2 names one bad parameter at a time
+		query.WriteEC2Error(w, http.StatusBadRequest, "InvalidParameterValue",
+			fmt.Sprintf("Value (%v) for parameter %s is invalid. %s", v.Value, v.Path, v.Rule), reqID)
 		return
 	}
 	if dry, _ := p.Bool("DryRun"); dry != nil && *dry {

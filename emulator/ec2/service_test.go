@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ecprov/ecprov/emulator/ec2"
 	"github.com/ecprov/ecprov/emulator/internal/awscli"
+	"github.com/ecprov/ecprov/emulator/server"
 )
 
 func newClient(t *testing.T, region string) (*awsec2.Client, string) {
@@ -191,3 +193,31 @@ type routed interface {
 }
 
 var _ routed = (*ec2.Service)(nil)
+
+// TestMaxResultsAndRequestID: MaxResults outside 5 to 1000 (botocore ec2
+// DescribeSubnetsMaxResults) is InvalidParameterValue; an error names the
+// router's request id, the one in the x-amz-request-id header.
+func TestMaxResultsAndRequestID(t *testing.T) {
+	srv := httptest.NewServer(server.New(nil, ec2.New("us-east-1")))
+	defer srv.Close()
+	c := awsec2.New(awsec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	for _, n := range []int32{4, 1001} {
+		_, err := c.DescribeSubnets(context.Background(), &awsec2.DescribeSubnetsInput{MaxResults: aws.Int32(n)})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" || !strings.Contains(ae.ErrorMessage(), "maxResults") {
+			t.Errorf("MaxResults %d: %v, want InvalidParameterValue naming maxResults", n, err)
+		}
+	}
+	if _, err := c.DescribeSubnets(context.Background(), &awsec2.DescribeSubnetsInput{MaxResults: aws.Int32(5)}); err != nil {
+		t.Errorf("MaxResults 5: %v", err)
+	}
+	_, err := c.DescribeSubnets(context.Background(), &awsec2.DescribeSubnetsInput{Filters: []types.Filter{{Name: aws.String("no-such-filter"), Values: []string{"x"}}}})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("unknown filter: %v, want an error response", err)
+	}
+	if id := re.ServiceRequestID(); id == "" || id != re.Response.Header.Get("x-amz-request-id") {
+		t.Errorf("an error names request id %q in the body, %q in x-amz-request-id; want one id", id, re.Response.Header.Get("x-amz-request-id"))
+	}
+}

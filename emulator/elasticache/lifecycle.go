@@ -55,6 +55,7 @@ func (s *Service) launch(ctx context.Context, spec nodeSpec) (*redisproc.Process
 	cfg := redisproc.Config{
 		Name: spec.clusterID, Dir: spec.dir, Port: spec.port, MaxMemory: spec.maxMemory,
 		Settings: spec.settings, ReplicaOf: spec.replicaOf, Binary: s.opts.RedisServer,
+		Access: s.access,
 	}
 	if spec.tls {
 		sc, err := s.ca.IssueServerCert(spec.clusterID)
@@ -667,7 +668,12 @@ func (s *Service) teardown(ctx context.Context, id string, snap *snapshot, src *
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, n := range g.nodes {
-		_ = os.RemoveAll(n.dir)
+		if err := os.RemoveAll(n.dir); err != nil {
+			s.log.Warn("remove node data", "cache_cluster", n.clusterID, "err", err)
+		}
+		if err := s.ca.RemoveServerCert(n.clusterID); err != nil {
+			s.log.Warn("remove node certificate", "cache_cluster", n.clusterID, "err", err)
+		}
 		delete(s.tags, s.arn(arnCluster, n.clusterID))
 		s.recordEvent(sourceCacheCluster, n.clusterID, "Cache cluster deleted")
 		s.publish(g, "ElastiCache:DeleteCacheClusterComplete", n.clusterID)
@@ -677,17 +683,19 @@ func (s *Service) teardown(ctx context.Context, id string, snap *snapshot, src *
 	delete(s.groups, id)
 }
 
+// copyFile copies cache data (a snapshot, a seed): the copy is for the
+// user alone, like the original.
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
 		return err
 	}
 	tmp := to + ".tmp"
-	out, err := os.Create(tmp)
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -280,6 +280,9 @@ func (s *Service) readCreateRequest(p query.Params) (*createRequest, error) {
 	} else if v != nil {
 		port = *v
 	}
+	if err := checkPort(port); err != nil {
+		return nil, err
+	}
 	autoMinor := true
 	if v, err := p.Bool("AutoMinorVersionUpgrade"); err != nil {
 		return nil, err

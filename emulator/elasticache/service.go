@@ -17,14 +17,17 @@ package elasticache
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -33,8 +36,23 @@ import (
 	"github.com/ecprov/ecprov/emulator/ec2"
 	"github.com/ecprov/ecprov/emulator/protocol/query"
 	"github.com/ecprov/ecprov/emulator/redisproc"
+	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/emulator/tlsca"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's elasticache 2015-02-02 model, trimmed to the
+// actions served (internal/apimodel). Its constraints on these inputs are
+// the enums (TransitEncryptionMode, ClusterMode, NetworkType, SourceType,
+// ...) and NodeGroupId (AllowedNodeGroupId: 1 to 4 digits); every request
+// is checked against them before an action runs. ElastiCache answers its
+// own input checks with InvalidParameterValue, and so these.
+// TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // eventRetention is how long DescribeEvents can look back.
 const eventRetention = 14 * 24 * time.Hour
@@ -113,6 +131,7 @@ type Service struct {
 	opts    Options
 	log     *slog.Logger
 	procs   *redisproc.Manager
+	access  *redisproc.Access // every node's lock-down (restricted.go)
 	ca      *tlsca.CA
 	network Network
 	ops     map[string]func(ctx context.Context, p query.Params) (any, error)
@@ -154,11 +173,6 @@ func New(opts Options) (*Service, error) {
 	if opts.Network == nil {
 		opts.Network = ec2.NewNetwork(opts.Region)
 	}
-	for _, d := range []string{"nodes", "snapshots"} {
-		if err := os.MkdirAll(filepath.Join(opts.DataDir, d), 0o755); err != nil {
-			return nil, fmt.Errorf("elasticache: create data dir: %w", err)
-		}
-	}
 	ca := opts.CA
 	if ca == nil {
 		var err error
@@ -166,10 +180,17 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("elasticache: %w", err)
 		}
 	}
+	if err := prepareDataDir(opts.DataDir, ca); err != nil {
+		return nil, fmt.Errorf("elasticache: %w", err)
+	}
+	access, err := newAccess()
+	if err != nil {
+		return nil, err
+	}
 	log := opts.Logger.With("service", "elasticache")
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		opts: opts, log: log, procs: redisproc.NewManager(log), ca: ca, network: opts.Network,
+		opts: opts, log: log, procs: redisproc.NewManager(log), access: access, ca: ca, network: opts.Network,
 		ctx: ctx, cancel: cancel,
 		notices:      make(chan Notice, 1024),
 		paramGroups:  map[string]*paramGroup{},
@@ -211,6 +232,36 @@ func New(opts Options) (*Service, error) {
 	s.wg.Add(1)
 	go s.deliverNotices()
 	return s, nil
+}
+
+// prepareDataDir makes the folders of node data and snapshots, for the user
+// alone, and empties them: groups and snapshots live in memory, so what is
+// there is what a crashed run left, certificates of its nodes included.
+func prepareDataDir(dataDir string, ca *tlsca.CA) error {
+	for _, d := range []string{"nodes", "snapshots"} {
+		dir := filepath.Join(dataDir, d)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("restrict %s: %w", dir, err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if d == "nodes" {
+				if err := ca.RemoveServerCert(e.Name()); err != nil {
+					return err
+				}
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove what a previous run left: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close kills every redis-server of every group, stops the endpoints and
@@ -261,12 +312,25 @@ func (s *Service) Operation(r *http.Request, body []byte) string {
 
 // WriteError writes an error in the ElastiCache Query shape.
 func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	query.WriteError(w, status, XMLNamespace, code, message, query.NewRequestID())
+	query.WriteError(w, status, XMLNamespace, code, message, requestID(r.Context()))
 }
+
+// requestID is the router's id for the request, so that the RequestId in
+// the body is the x-amzn-RequestId header; a fresh one when the service is
+// used without the router.
+func requestID(ctx context.Context) string {
+	if id := server.RequestID(ctx); id != "" {
+		return id
+	}
+	return query.NewRequestID()
+}
+
+// OperationNames lists the actions served.
+func (s *Service) OperationNames() []string { return slices.Sorted(maps.Keys(s.ops)) }
 
 // ServeHTTP handles one Query request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := query.NewRequestID()
+	reqID := requestID(r.Context())
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		query.WriteError(w, http.StatusBadRequest, XMLNamespace, "MalformedQueryString", "could not read the request body: "+err.Error(), reqID)
@@ -286,6 +350,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		query.WriteError(w, http.StatusBadRequest, XMLNamespace, "InvalidAction",
 			fmt.Sprintf("The action %s is not valid for this web service (not implemented by the ecprov emulator).", action), reqID)
+		return
+	}
+	if vs := p.Violations(apiModel, false); len(vs) > 0 {
+		query.WriteError(w, http.StatusBadRequest, XMLNamespace, codeInvalidParameterValue, apimodel.Message(vs), reqID)
 		return
 	}
 	start := time.Now()

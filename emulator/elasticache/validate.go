@@ -191,3 +191,14 @@ func chooseWindows(snapshot, maintenance string) (string, string, *apiError) {
 	}
 	return snapshot, maintenance, checkWindows(snapshot, maintenance)
 }
+
+// checkPort: a node's port is a TCP port, 1 to 65535. The model's Port
+// (IntegerOptional) states no range and the ElastiCache documentation
+// none either, so this is TCP's; ElastiCache answers its own input checks
+// with InvalidParameterValue.
+func checkPort(port int) *apiError {
+	if port < 1 || port > 65535 {
+		return invalidValue("Port %d is not a valid port number; use 1 to 65535 (Redis's default is 6379).", port)
+	}
+	return nil
+}

@@ -106,6 +106,17 @@ func TestErrorsAsSDKTypes(t *testing.T) {
 			in.SnapshotWindow = aws.String("23:30-00:30")
 			in.PreferredMaintenanceWindow = aws.String("tue:00:00-tue:01:00")
 		}), &invalidCombo, "overlap"},
+		// A node's port is a TCP port (checkPort).
+		{"port 0", create(func(in *ec.CreateReplicationGroupInput) { in.Port = aws.Int32(0) }), &invalidValue, "Port 0 is not a valid port number; use 1 to 65535"},
+		{"port -5", create(func(in *ec.CreateReplicationGroupInput) { in.Port = aws.Int32(-5) }), &invalidValue, "Port -5 is not a valid port number; use 1 to 65535"},
+		{"port 70000", create(func(in *ec.CreateReplicationGroupInput) { in.Port = aws.Int32(70000) }), &invalidValue, "Port 70000 is not a valid port number; use 1 to 65535"},
+		// botocore elasticache 2015-02-02: TransitEncryptionMode enum, AllowedNodeGroupId \d+ of 1 to 4.
+		{"transit mode outside the enum", create(func(in *ec.CreateReplicationGroupInput) { in.TransitEncryptionMode = "sometimes" }), &invalidValue,
+			"Value 'sometimes' at 'transitEncryptionMode' failed to satisfy constraint: Member must satisfy enum value set: [preferred, required]"},
+		{"node group id not digits", func() error {
+			_, err := e.client.TestFailover(ctx, &ec.TestFailoverInput{ReplicationGroupId: aws.String("valid"), NodeGroupId: aws.String("one")})
+			return err
+		}, &invalidValue, "Value 'one' at 'nodeGroupId' failed to satisfy constraint: Member must satisfy regular expression pattern: \\d+"},
 		{"retention 36", create(func(in *ec.CreateReplicationGroupInput) { in.SnapshotRetentionLimit = aws.Int32(36) }), &invalidValue, "0 (off) to 35"},
 		{"engine 6.2", create(func(in *ec.CreateReplicationGroupInput) { in.EngineVersion = aws.String("6.2") }), &invalidValue, "7.0"},
 		{"unknown node type", create(func(in *ec.CreateReplicationGroupInput) { in.CacheNodeType = aws.String("cache.x1.huge") }), &invalidValue, "cache.t4g.micro"},

@@ -8,13 +8,6 @@ import (
 )
 
 func (svc *Service) createEventBus(ctx context.Context, in *createEventBusInput) (*createEventBusOutput, error) {
-	var c constraint
-	c.check(len(in.Name) >= 1 && len(in.Name) <= 256, in.Name, "name", "have length between 1 and 256")
-	c.check(busNamePattern.MatchString(in.Name), in.Name, "name", `satisfy regular expression pattern: [/\.\-_A-Za-z0-9]+`)
-	c.check(len(in.Description) <= 512, in.Description, "description", "have length less than or equal to 512")
-	if err := c.err(); err != nil {
-		return nil, err
-	}
 	svc.mu.Lock()
 	defer svc.mu.Unlock()
 	if _, ok := svc.buses[in.Name]; ok {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 )
@@ -46,26 +45,4 @@ func errBusNotFound(name string) *apiError {
 
 func errRuleNotFound(rule, bus string) *apiError {
 	return clientError("ResourceNotFoundException", "Rule %s does not exist on EventBus %s.", rule, bus)
-}
-
-// constraint collects violations of the API model's member constraints and
-// renders them as AWS's front end does: "1 validation error detected:
-// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
-type constraint []string
-
-func (c *constraint) check(ok bool, value any, member, rule string) {
-	if !ok {
-		*c = append(*c, fmt.Sprintf("Value '%v' at '%s' failed to satisfy constraint: Member must %s", value, member, rule))
-	}
-}
-
-func (c constraint) err() error {
-	switch len(c) {
-	case 0:
-		return nil
-	case 1:
-		return errValidation("1 validation error detected: %s", c[0])
-	default:
-		return errValidation("%d validation errors detected: %s", len(c), strings.Join(c, "; "))
-	}
 }

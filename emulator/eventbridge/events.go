@@ -69,20 +69,12 @@ type accepted struct {
 	ingestion time.Time
 }
 
-// maxEntries is the number of entries PutEvents takes at once, and
-// maxEventsSize the total size of a request's entries.
-const (
-	maxEntries    = 10
-	maxEventsSize = 256 * 1024
-)
+// maxEventsSize is the total size of a PutEvents request's entries. (The
+// number of entries, 1 to 10, is the model's PutEventsRequestEntryList,
+// checked by the dispatcher.)
+const maxEventsSize = 256 * 1024
 
 func (svc *Service) putEvents(ctx context.Context, in *putEventsInput) (*putEventsOutput, error) {
-	var c constraint
-	c.check(len(in.Entries) >= 1, "[]", "entries", "have length greater than or equal to 1")
-	c.check(len(in.Entries) <= maxEntries, "[...]", "entries", "have length less than or equal to 10")
-	if err := c.err(); err != nil {
-		return nil, err
-	}
 	size := 0
 	for _, e := range in.Entries {
 		size += entrySize(e)

@@ -2,7 +2,6 @@ package eventbridge
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,11 +12,11 @@ import (
 
 const defaultBus = "default"
 
-// Rule states accepted by PutRule.
+// Rule states the emulator sets; PutRule takes any of the model's
+// RuleState enum (ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS too).
 const (
-	stateEnabled          = "ENABLED"
-	stateDisabled         = "DISABLED"
-	stateEnabledCloudTail = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+	stateEnabled  = "ENABLED"
+	stateDisabled = "DISABLED"
 )
 
 // maxTargetsPerRule is EventBridge's quota of targets on one rule.
@@ -57,14 +56,6 @@ type target struct {
 	spec        wireTarget
 	transformer *inputTransformer // when spec.InputTransformer is set
 }
-
-var (
-	// Name patterns of the API model.
-	ruleNamePattern   = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
-	busNamePattern    = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]+$`)
-	targetIDPattern   = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
-	busNameOrARNRegex = regexp.MustCompile(`^(arn:aws[\w-]*:events:[a-z]{2}-[a-z]+-[\w-]+:[0-9]{12}:event-bus/)?[/\.\-_A-Za-z0-9]+$`)
-)
 
 func (svc *Service) busARN(name string) string {
 	return "arn:aws:events:" + svc.opts.Region + ":" + svc.opts.AccountID + ":event-bus/" + name

@@ -11,18 +11,6 @@ import (
 )
 
 func (svc *Service) putRule(ctx context.Context, in *putRuleInput) (*putRuleOutput, error) {
-	var c constraint
-	c.check(len(in.Name) >= 1 && len(in.Name) <= 64, in.Name, "name", "have length less than or equal to 64")
-	c.check(ruleNamePattern.MatchString(in.Name), in.Name, "name", `satisfy regular expression pattern: [\.\-_A-Za-z0-9]+`)
-	c.check(len(in.ScheduleExpression) <= 256, in.ScheduleExpression, "scheduleExpression", "have length less than or equal to 256")
-	c.check(len(in.Description) <= 512, in.Description, "description", "have length less than or equal to 512")
-	c.check(in.State == "" || in.State == stateEnabled || in.State == stateDisabled || in.State == stateEnabledCloudTail,
-		in.State, "state", "satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]")
-	c.check(in.EventBusName == "" || busNameOrARNRegex.MatchString(in.EventBusName), in.EventBusName, "eventBusName",
-		`satisfy regular expression pattern: (arn:aws[\w-]*:events:[a-z]{2}-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+`)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
 	if in.EventPattern == "" && in.ScheduleExpression == "" {
 		return nil, errValidation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}

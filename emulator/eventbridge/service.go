@@ -12,15 +12,31 @@ package eventbridge
 
 import (
 	"context"
+	_ "embed"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's events 2015-10-07 model, trimmed to the
+// operations served (internal/apimodel). Every request is checked against
+// its input shape's constraints (names, patterns, lengths, Entries 1 to
+// 10, Targets 1 to 100, RetryPolicy ranges, ...) before an operation
+// runs, as AWS's front end does; TestAPIModel keeps the copy equal to the
+// AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // Invoker delivers events to targets. The emulator's wiring implements it
 // with the Lambda and Step Functions emulators.
@@ -129,6 +145,7 @@ func New(opts Options) *Service {
 		InternalCode: "InternalException",
 		Log:          svc.log,
 		RequestID:    server.RequestID,
+		Model:        apiModel,
 		Operations: map[string]awsjson.Operation{
 			"CreateEventBus":      awsjson.Handle(svc.createEventBus),
 			"DescribeEventBus":    awsjson.Handle(svc.describeEventBus),
@@ -159,6 +176,11 @@ func (svc *Service) Close() error {
 	svc.cancel()
 	svc.wg.Wait()
 	return nil
+}
+
+// OperationNames lists the operations served.
+func (svc *Service) OperationNames() []string {
+	return slices.Sorted(maps.Keys(svc.dispatcher.Operations))
 }
 
 // SigningName implements server.Service.

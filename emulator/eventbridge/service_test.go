@@ -509,9 +509,11 @@ func mustPutRule(t *testing.T, c *eb.Client, name, pattern, targetARN string, ta
 
 func putOne(t *testing.T, c *eb.Client, bus, source, detail string) string {
 	t.Helper()
-	out, err := c.PutEvents(ctx, &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{
-		{EventBusName: aws.String(bus), Source: aws.String(source), DetailType: aws.String("test"), Detail: aws.String(detail)},
-	}})
+	e := types.PutEventsRequestEntry{Source: aws.String(source), DetailType: aws.String("test"), Detail: aws.String(detail)}
+	if bus != "" { // "" is the default bus; AWS refuses an empty EventBusName (min length 1)
+		e.EventBusName = aws.String(bus)
+	}
+	out, err := c.PutEvents(ctx, &eb.PutEventsInput{Entries: []types.PutEventsRequestEntry{e}})
 	if err != nil || out.FailedEntryCount != 0 {
 		t.Fatalf("PutEvents = %+v, %v", out, err)
 	}

@@ -3,31 +3,10 @@ package eventbridge
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 )
 
 func (svc *Service) putTargets(ctx context.Context, in *putTargetsInput) (*targetsResultOutput, error) {
-	var c constraint
-	c.check(len(in.Targets) >= 1, "[]", "targets", "have length greater than or equal to 1")
-	c.check(len(in.Targets) <= 10, "[...]", "targets", "have length less than or equal to 10")
-	for i, t := range in.Targets {
-		member := fmt.Sprintf("targets.%d.member.", i+1)
-		c.check(len(t.ID) >= 1 && len(t.ID) <= 64, t.ID, member+"id", "have length less than or equal to 64")
-		c.check(targetIDPattern.MatchString(t.ID), t.ID, member+"id", `satisfy regular expression pattern: [\.\-_A-Za-z0-9]+`)
-		c.check(len(t.Arn) >= 1 && len(t.Arn) <= 1600, t.Arn, member+"arn", "have length between 1 and 1600")
-		if rp := t.RetryPolicy; rp != nil {
-			if n := rp.MaximumRetryAttempts; n != nil {
-				c.check(*n >= 0 && *n <= 185, *n, member+"retryPolicy.maximumRetryAttempts", "have value between 0 and 185")
-			}
-			if n := rp.MaximumEventAgeInSeconds; n != nil {
-				c.check(*n >= 60 && *n <= 86400, *n, member+"retryPolicy.maximumEventAgeInSeconds", "have value between 60 and 86400")
-			}
-		}
-	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
 	targets := make([]*target, len(in.Targets))
 	for i, spec := range in.Targets {
 		n := 0
@@ -101,11 +80,6 @@ func (svc *Service) listTargetsByRule(_ context.Context, in *listTargetsByRuleIn
 // removeTargets removes the given ids; ids the rule does not have are
 // ignored, as AWS does.
 func (svc *Service) removeTargets(ctx context.Context, in *removeTargetsInput) (*targetsResultOutput, error) {
-	var c constraint
-	c.check(len(in.IDs) >= 1 && len(in.IDs) <= 100, len(in.IDs), "ids", "have length between 1 and 100")
-	if err := c.err(); err != nil {
-		return nil, err
-	}
 	svc.mu.Lock()
 	defer svc.mu.Unlock()
 	b, r, err := svc.findRule(in.EventBusName, in.Rule)

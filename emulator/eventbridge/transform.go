@@ -55,9 +55,6 @@ type inputTransformer struct {
 
 // compileTransformer checks a target's InputTransformer.
 func compileTransformer(targetID string, t *wireInputTransformer) (*inputTransformer, error) {
-	if len(t.InputPathsMap) > 100 {
-		return nil, errValidation("InputPathsMap for target %s has %d entries; the maximum is 100.", targetID, len(t.InputPathsMap))
-	}
 	for k := range t.InputPathsMap {
 		if predefined[k] {
 			return nil, errValidation("InputPathsMap for target %s contains reserved key %s.", targetID, k)

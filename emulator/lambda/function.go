@@ -51,6 +51,9 @@ type function struct {
 	role       string
 	tags       map[string]string
 	stats      *stats
+	// codeDir is the folder CreateFunction unzipped the code into, removed
+	// with the function; "" for functions registered from a path.
+	codeDir string
 
 	// slots bounds concurrent invocations, and so instances, per function.
 	slots chan struct{}
@@ -174,12 +177,13 @@ func (s *Service) acquire(ctx context.Context, fn *function) (*instance, bool, e
 
 	start := time.Now()
 	in, err := startInstance(ctx, fn, instanceConfig{
-		id:        id,
-		riePath:   s.riePath,
-		envPath:   s.envPath,
-		bootstrap: fn.cfg.BootstrapPath,
-		env:       s.environment(fn),
-		log:       s.log.With("function", fn.cfg.Name),
+		id:             id,
+		riePath:        s.riePath,
+		supervisorPath: s.supervisorPath,
+		envPath:        s.envPath,
+		bootstrap:      fn.cfg.BootstrapPath,
+		env:            s.environment(fn),
+		log:            s.log.With("function", fn.cfg.Name),
 	})
 	if err != nil {
 		<-fn.slots
@@ -240,6 +244,19 @@ func (fn *function) killAll() {
 		wg.Go(in.kill)
 	}
 	wg.Wait()
+}
+
+// removeCode deletes the code CreateFunction unzipped for the function,
+// and its function's folder once it is empty.
+func (fn *function) removeCode() error {
+	if fn.codeDir == "" {
+		return nil
+	}
+	if err := os.RemoveAll(fn.codeDir); err != nil {
+		return fmt.Errorf("remove the code of %s: %w", fn.cfg.Name, err)
+	}
+	_ = os.Remove(filepath.Dir(fn.codeDir)) // fails, as it should, when not empty
+	return nil
 }
 
 func (fn *function) instanceCount() int {

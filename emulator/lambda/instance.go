@@ -41,10 +41,11 @@ type instance struct {
 	id        string
 	fn        *function
 	log       *slog.Logger
-	cmd       *exec.Cmd
+	cmd       *exec.Cmd // the supervisor, which runs the RIE
+	control   *os.File  // write end of the supervisor's control pipe; closing it ends the instance
 	invokeURL string
 	proxy     *http.Server
-	exited    chan struct{} // closed when the RIE process has exited
+	exited    chan struct{} // closed when the supervisor (so the RIE and its runtime) has exited
 	started   time.Time
 	killing   atomic.Bool // the RIE's complaints about its runtime dying are expected
 
@@ -57,12 +58,13 @@ type instance struct {
 
 // instanceConfig is what an instance needs from its function and service.
 type instanceConfig struct {
-	id        string
-	riePath   string
-	envPath   string
-	bootstrap string
-	env       map[string]string
-	log       *slog.Logger
+	id             string
+	riePath        string
+	supervisorPath string
+	envPath        string
+	bootstrap      string
+	env            map[string]string
+	log            *slog.Logger
 }
 
 // startInstance starts an RIE and waits until it accepts invocations. The
@@ -121,25 +123,11 @@ func tryStartInstance(ctx context.Context, fn *function, cfg instanceConfig) (*i
 		"--runtime-interface-emulator-address", invokeAddr,
 		cfg.envPath, "AWS_LAMBDA_RUNTIME_API=" + proxyListener.Addr().String(), cfg.bootstrap,
 	}
-	cmd := exec.Command(cfg.riePath, args...)
-	cmd.Dir = filepath.Dir(cfg.bootstrap)
-	cmd.Env = envList(env)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdout, err := cmd.StdoutPipe()
+	cmd, stdout, stderr, err := in.startSupervised(cfg, args, env)
 	if err != nil {
 		_ = in.proxy.Close()
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		_ = in.proxy.Close()
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		_ = in.proxy.Close()
-		return nil, fmt.Errorf("starting %s: %w", cfg.riePath, err)
-	}
-	in.cmd = cmd
 	var pipes sync.WaitGroup
 	pipes.Add(2)
 	go func() { defer pipes.Done(); in.readOutput(stdout) }()
@@ -152,6 +140,7 @@ func tryStartInstance(ctx context.Context, fn *function, cfg instanceConfig) (*i
 		in.mu.Unlock()
 		close(in.exited)
 		_ = in.proxy.Close()
+		_ = in.control.Close()
 	}()
 
 	if err := in.waitReady(ctx, invokeAddr); err != nil {
@@ -159,6 +148,42 @@ func tryStartInstance(ctx context.Context, fn *function, cfg instanceConfig) (*i
 		return nil, err
 	}
 	return in, nil
+}
+
+// startSupervised starts the RIE under the supervisor (supervisor/main.go),
+// in a process group of its own, and returns the pipes of its output. The
+// supervisor ends the RIE, its runtime and their children together, when
+// the RIE dies, when in.control is closed, or when the emulator dies.
+func (in *instance) startSupervised(cfg instanceConfig, args []string, env map[string]string) (*exec.Cmd, io.Reader, io.Reader, error) {
+	controlRead, controlWrite, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer controlRead.Close() // the supervisor has its copy
+	cmd := exec.Command(cfg.supervisorPath, append([]string{"--", cfg.riePath}, args...)...)
+	cmd.Dir = filepath.Dir(cfg.bootstrap)
+	cmd.Env = envList(env)
+	cmd.ExtraFiles = []*os.File{controlRead} // fd 3
+	// No parent-death signal here: the control pipe is the guard. Its EOF
+	// comes when the emulator *process* dies, whereas a parent-death signal
+	// follows the thread that forked, which the Go runtime may retire.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		controlWrite.Close()
+		return nil, nil, nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		controlWrite.Close()
+		return nil, nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		controlWrite.Close()
+		return nil, nil, nil, fmt.Errorf("starting %s under %s: %w", cfg.riePath, cfg.supervisorPath, err)
+	}
+	in.cmd, in.control = cmd, controlWrite
+	return cmd, stdout, stderr, nil
 }
 
 func (in *instance) waitReady(ctx context.Context, addr string) error {
@@ -208,6 +233,9 @@ type invokeResult struct {
 	functionError bool
 	// discard: the instance is no longer usable.
 	discard bool
+	// unsent: the RIE was gone before it got the event, so the invocation
+	// can run on another instance.
+	unsent bool
 }
 
 // invoke runs one invocation. timeout is the function's; the RIE enforces
@@ -224,6 +252,9 @@ func (in *instance) invoke(ctx context.Context, requestID string, payload []byte
 		in.mu.Unlock()
 	}()
 
+	if !in.alive() {
+		return invokeResult{discard: true, unsent: true}, nil
+	}
 	const grace = 5 * time.Second
 	rctx, cancel := context.WithTimeout(ctx, timeout+grace)
 	defer cancel()
@@ -237,7 +268,11 @@ func (in *instance) invoke(ctx context.Context, requestID string, payload []byte
 	}
 	resp, err := rieClient.Do(req)
 	if err != nil {
+		var opErr *net.OpError
 		switch {
+		case errors.As(err, &opErr) && opErr.Op == "dial" && ctx.Err() == nil:
+			// Nothing listens: the RIE died since the check above.
+			return invokeResult{discard: true, unsent: true}, nil
 		case ctx.Err() != nil:
 			// The caller gave up; the invocation may still be running.
 			return invokeResult{discard: true}, ctx.Err()
@@ -263,30 +298,35 @@ func (in *instance) invoke(ctx context.Context, requestID string, payload []byte
 	case resp.StatusCode == http.StatusOK && errored:
 		return invokeResult{payload: body, functionError: true}, nil
 	case resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, []byte("Task timed out after")):
-		// The RIE kills the runtime and re-initialises on the next
-		// invocation, like Lambda; it answers in plain text, Lambda with
-		// an error document.
-		return invokeResult{payload: timeoutError(requestID, timeout), functionError: true}, nil
+		// The RIE answers in plain text, Lambda with an error document.
+		// The RIE kills the runtime's process group only; the instance is
+		// ended so that nothing the function started outlives the
+		// time-out, and the next invocation starts afresh, as on Lambda.
+		return invokeResult{payload: timeoutError(requestID, timeout), functionError: true, discard: true}, nil
 	case resp.StatusCode == http.StatusOK:
 		return invokeResult{payload: body}, nil
 	case resp.StatusCode == http.StatusBadGateway:
 		// The runtime crashed (its error report, if it sent one, or the
-		// RIE's Runtime.ExitError); the RIE re-initialises next time. When
+		// RIE's Runtime.ExitError). The instance is ended with whatever the
+		// runtime left behind; the next invocation starts a new one. When
 		// it dies during init the RIE sends nothing, so the exit status
 		// comes from its log.
 		if len(bytes.TrimSpace(body)) == 0 {
 			body = exitError(requestID, errors.New(in.lastRuntimeExit()))
 		}
-		return invokeResult{payload: body, functionError: true}, nil
+		return invokeResult{payload: body, functionError: true, discard: true}, nil
 	default:
 		return invokeResult{discard: true}, fmt.Errorf("aws-lambda-rie answered %d %q", resp.StatusCode, truncate(body, 200))
 	}
 }
 
+// rieClient dials the RIE afresh for each invocation: a refused dial then
+// proves that the event never reached a dead RIE, whereas a reused
+// connection's failure could not tell "never sent" from "crashed while
+// running". A loopback dial costs microseconds.
 var rieClient = &http.Client{Transport: &http.Transport{
-	Proxy:               nil,
-	MaxIdleConnsPerHost: 4,
-	IdleConnTimeout:     time.Minute,
+	Proxy:             nil,
+	DisableKeepAlives: true,
 }}
 
 // timeoutError is Lambda's answer to an invocation that ran out of time.
@@ -323,7 +363,11 @@ func (in *instance) lastRuntimeExit() string {
 	return "runtime exited"
 }
 
+// exitError is how the RIE ended, as its supervisor reports it.
 func (in *instance) exitError() error {
+	if in.alive() {
+		return errors.New("the execution environment stopped answering")
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.waitErr == nil {
@@ -341,55 +385,26 @@ func (in *instance) alive() bool {
 	}
 }
 
-// kill ends the RIE and the runtime it started. The RIE puts the runtime in
-// a process group of its own, so both groups are killed.
+// kill ends the instance: closing the control pipe makes the supervisor
+// SIGKILL the RIE, the runtime and every process they started, whatever
+// process group or session they moved to, and exit.
 func (in *instance) kill() {
 	in.killing.Store(true)
 	if in.cmd == nil || in.cmd.Process == nil {
 		_ = in.proxy.Close()
 		return
 	}
-	pid := in.cmd.Process.Pid
-	for _, child := range childPIDs(pid) {
-		_ = syscall.Kill(-child, syscall.SIGKILL)
-		_ = syscall.Kill(child, syscall.SIGKILL)
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	_ = in.control.Close()
 	select {
 	case <-in.exited:
 	case <-time.After(5 * time.Second):
-		in.log.Warn("aws-lambda-rie did not exit after SIGKILL", "pid", pid)
+		// Not expected: the supervisor answers EOF at once. Kill its group
+		// (the supervisor and the RIE) so that at least they end.
+		pid := in.cmd.Process.Pid
+		in.log.Warn("lambda supervisor did not exit after its control pipe closed; killing its process group", "pid", pid)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
 	_ = in.proxy.Close()
-}
-
-// childPIDs lists the processes whose parent is pid.
-func childPIDs(pid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 var (

@@ -115,6 +115,10 @@ func (s *Service) handleInvoke(w http.ResponseWriter, r *http.Request, name stri
 		return invalidParameter(fmt.Sprintf("X-Amz-Invocation-Type %q: use RequestResponse, Event or DryRun", t))
 	}
 
+	// The router's write deadline (server.DefaultWriteTimeout) is shorter
+	// than a long function's timeout (up to 900 s); the answer is due by the
+	// function's own time-out, plus the start of a cold instance.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(f.cfg.Timeout + 30*time.Second))
 	result, functionError, err := s.invoke(r.Context(), f, requestID, payload, r.Header.Get("X-Amz-Client-Context"))
 	switch {
 	case errors.Is(err, errClosed):
@@ -240,8 +244,19 @@ func (s *Service) handleCreateFunction(w http.ResponseWriter, r *http.Request) e
 	if _, exists := s.function(in.FunctionName); exists {
 		return &apiError{Status: http.StatusConflict, Code: "ResourceConflictException", Message: "Function already exist: " + in.FunctionName}
 	}
-	dir := filepath.Join(s.opts.DataDir, "lambda", "functions", in.FunctionName, newRequestID())
-	if err := unzip(in.Code.ZipFile, dir); err != nil {
+	dir := filepath.Join(s.codeRoot(), in.FunctionName, newRequestID())
+	created := false
+	defer func() {
+		if !created {
+			_ = os.RemoveAll(dir)
+			_ = os.Remove(filepath.Dir(dir))
+		}
+	}()
+	if err := unzip(in.Code.ZipFile, dir, maxUnzippedCode); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return ae
+		}
 		return invalidParameter("Could not unzip uploaded file: " + err.Error())
 	}
 	bootstrap := filepath.Join(dir, "bootstrap")
@@ -265,12 +280,14 @@ func (s *Service) handleCreateFunction(w http.ResponseWriter, r *http.Request) e
 		f.role = in.Role
 	}
 	f.tags = in.Tags
+	f.codeDir = dir
 	s.mu.Lock()
 	if _, exists := s.functions[f.cfg.Name]; exists {
 		s.mu.Unlock()
 		return &apiError{Status: http.StatusConflict, Code: "ResourceConflictException", Message: "Function already exist: " + in.FunctionName}
 	}
 	s.functions[f.cfg.Name] = f
+	created = true
 	s.mu.Unlock()
 	s.log.Info("function created", "function", f.cfg.Name, "bootstrap", f.cfg.BootstrapPath)
 	writeJSON(w, http.StatusCreated, s.configuration(f))
@@ -281,19 +298,45 @@ func (s *Service) handleDeleteFunction(w http.ResponseWriter, name string) error
 	if _, err := s.lookup(name, ""); err != nil {
 		return err
 	}
-	if err := s.DeleteFunction(name); err != nil {
+	if err := s.DeleteFunction(name); errors.Is(err, ErrNotFound) {
 		return s.notFound(s.functionARN(functionName(name)))
+	} else if err != nil {
+		return serviceError(err.Error())
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// unzip extracts a function's code, refusing paths that leave dir.
-func unzip(data []byte, dir string) error {
+// maxUnzippedCode is Lambda's quota on a function's unzipped deployment
+// package, code and layers together: 250 MB ("Lambda quotas" page,
+// "Deployment package (.zip file archive) size": 250 MB unzipped). Lambda
+// refuses more with InvalidParameterValueException (in the botocore model,
+// one of CreateFunction's errors) "Unzipped size must be smaller than
+// 262144000 bytes", the message users quote (serverless/serverless#6792,
+// Miserlou/Zappa#612).
+const maxUnzippedCode = 250 << 20
+
+func codeTooLarge() *apiError {
+	return invalidParameter(fmt.Sprintf("Unzipped size must be smaller than %d bytes", maxUnzippedCode))
+}
+
+// unzip extracts a function's code, refusing paths that leave dir and code
+// over limit bytes in total. The sizes the zip declares are checked first,
+// then every byte written is counted, since a crafted zip can lie: nothing
+// past the limit is ever written.
+func unzip(data []byte, dir string, limit int64) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return err
 	}
+	var declared uint64
+	for _, zf := range zr.File {
+		declared += zf.UncompressedSize64
+		if declared > uint64(limit) {
+			return codeTooLarge()
+		}
+	}
+	budget := limit
 	for _, zf := range zr.File {
 		target := filepath.Join(dir, zf.Name)
 		if !strings.HasPrefix(target, filepath.Clean(dir)+string(os.PathSeparator)) {
@@ -308,27 +351,37 @@ func unzip(data []byte, dir string) error {
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return err
 		}
-		if err := extract(zf, target); err != nil {
+		n, err := extract(zf, target, budget)
+		if err != nil {
 			return err
 		}
+		budget -= n
 	}
 	return nil
 }
 
-func extract(zf *zip.File, target string) error {
+// extract writes one file of at most budget bytes and returns its size.
+func extract(zf *zip.File, target string, budget int64) (int64, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rc.Close()
 	mode := zf.Mode().Perm() | 0o600
 	out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := io.Copy(out, io.LimitReader(rc, 1<<30)); err != nil {
-		out.Close()
-		return err
+	// One byte more than the budget tells "exactly at the limit" from "over".
+	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	return out.Close()
+	if err != nil {
+		return n, err
+	}
+	if n > budget {
+		return n, codeTooLarge()
+	}
+	return n, nil
 }

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -41,6 +42,10 @@ type Options struct {
 	// DataDir/bin/aws-lambda-rie-<version>, built with the Go toolchain when
 	// missing).
 	RIEPath string
+	// SupervisorPath is the program that holds each instance's process tree
+	// (default DataDir/bin/<SupervisorName()>, built with the Go toolchain
+	// when missing; see EnsureSupervisor).
+	SupervisorPath string
 	// MaxInstances caps the instances, and so the concurrent invocations,
 	// of one function (default 4). Further invocations wait.
 	MaxInstances int
@@ -51,10 +56,11 @@ var ErrNotFound = errors.New("function not found")
 
 // Service is the Lambda emulator; it implements server.Service.
 type Service struct {
-	opts    Options
-	log     *slog.Logger
-	riePath string
-	envPath string
+	opts           Options
+	log            *slog.Logger
+	riePath        string
+	supervisorPath string
+	envPath        string
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -101,10 +107,28 @@ func New(opts Options) (*Service, error) {
 	if d := time.Since(start); d > time.Second {
 		s.log.Info("built aws-lambda-rie", "path", s.riePath, "durationMs", ms(d))
 	}
+	sup := opts.SupervisorPath
+	if sup == "" {
+		sup = filepath.Join(opts.DataDir, "bin", SupervisorName())
+	}
+	if s.supervisorPath, err = EnsureSupervisor(context.Background(), sup); err != nil {
+		return nil, err
+	}
 	if s.envPath, err = exec.LookPath("env"); err != nil {
 		return nil, fmt.Errorf("env(1) is needed to start functions: %w", err)
 	}
+	// Functions live in memory, so the code of any function created over
+	// the wire by an earlier run is left over from a crash.
+	if err := os.RemoveAll(s.codeRoot()); err != nil {
+		return nil, fmt.Errorf("remove the code a previous run left in %s: %w", s.codeRoot(), err)
+	}
 	return s, nil
+}
+
+// codeRoot holds the code of functions created over the wire, one folder
+// per function.
+func (s *Service) codeRoot() string {
+	return filepath.Join(s.opts.DataDir, "lambda", "functions")
 }
 
 // CreateFunction registers a function. A function of the same name is
@@ -141,7 +165,7 @@ func (s *Service) DeleteFunction(name string) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
 	f.killAll()
-	return nil
+	return f.removeCode()
 }
 
 // Invoke runs a function synchronously (RequestResponse) for in-process
@@ -173,21 +197,39 @@ func (s *Service) invoke(ctx context.Context, f *function, requestID string, pay
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	t0 := time.Now()
-	in, cold, err := s.acquire(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	if !cold {
+	var (
+		in   *instance
+		cold bool
+		res  invokeResult
+		t0   time.Time
+	)
+	// An idle instance whose RIE died (killed, say) since its last
+	// invocation never receives the event: run it on a fresh one, as Lambda
+	// would, rather than report the dead one's exit.
+	for attempt := 0; attempt < 2; attempt++ {
 		t0 = time.Now()
+		var err error
+		if in, cold, err = s.acquire(ctx, f); err != nil {
+			return nil, "", err
+		}
+		if !cold {
+			t0 = time.Now()
+		}
+		res, err = in.invoke(ctx, requestID, payload, clientContext, f.cfg.Timeout)
+		s.release(f, in, res.discard)
+		if err != nil {
+			s.log.Warn("invoke failed", "function", f.cfg.Name, "requestId", requestID, "error", err)
+			return nil, "", err
+		}
+		if !res.unsent {
+			break
+		}
+		s.log.Info("instance had exited before the invocation; using another", "function", f.cfg.Name, "instance", in.id, "exit", in.exitError().Error())
 	}
-	res, err := in.invoke(ctx, requestID, payload, clientContext, f.cfg.Timeout)
-	s.release(f, in, res.discard)
+	if res.unsent {
+		return nil, "", fmt.Errorf("no instance of %s stayed up to take the invocation", f.cfg.Name)
+	}
 	d := time.Since(t0)
-	if err != nil {
-		s.log.Warn("invoke failed", "function", f.cfg.Name, "requestId", requestID, "error", err)
-		return nil, "", err
-	}
 	f.stats.invoked(d, cold, res.functionError)
 	attrs := []any{"function", f.cfg.Name, "requestId", requestID, "instance", in.id, "cold", cold, "durationMs", ms(d)}
 	functionError := ""
@@ -277,10 +319,12 @@ func (s *Service) Close() error {
 	wg.Wait()
 	s.async.Wait()
 	// An instance started while closing ends on release; catch any left.
+	var errs []error
 	for _, f := range fns {
 		f.killAll()
+		errs = append(errs, f.removeCode())
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (s *Service) isClosed() bool {

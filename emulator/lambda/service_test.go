@@ -26,10 +26,12 @@ import (
 	"github.com/ecprov/ecprov/emulator/server"
 )
 
-// Built once by TestMain: the test bootstrap and aws-lambda-rie.
+// Built once by TestMain: the test bootstrap, aws-lambda-rie and the
+// supervisor.
 var (
-	bootstrapPath string
-	riePath       string
+	bootstrapPath  string
+	riePath        string
+	supervisorPath string
 )
 
 func TestMain(m *testing.M) {
@@ -51,8 +53,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if supervisorPath, err = lambda.EnsureSupervisor(context.Background(), filepath.Join(dir, "bin", lambda.SupervisorName())); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		code := m.Run()
-		if left := processesRunning(riePath, bootstrapPath); len(left) > 0 {
+		if left := processesRunning(riePath, bootstrapPath, supervisorPath); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "processes left behind: %v\n", left)
 			return 1
 		}
@@ -82,9 +88,10 @@ func processesRunning(paths ...string) []string {
 }
 
 type env struct {
-	svc    *lambda.Service
-	client *awslambda.Client
-	logs   *syncBuffer
+	svc     *lambda.Service
+	client  *awslambda.Client
+	logs    *syncBuffer
+	dataDir string
 }
 
 type syncBuffer struct {
@@ -111,6 +118,7 @@ func newEnv(t *testing.T, opts lambda.Options, fns ...lambda.Function) *env {
 	logs := &syncBuffer{}
 	opts.DataDir = t.TempDir()
 	opts.RIEPath = riePath
+	opts.SupervisorPath = supervisorPath
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := lambda.New(opts)
 	if err != nil {
@@ -132,7 +140,7 @@ func newEnv(t *testing.T, opts lambda.Options, fns ...lambda.Function) *env {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(ts.URL),
 	})
-	return &env{svc: svc, client: client, logs: logs}
+	return &env{svc: svc, client: client, logs: logs, dataDir: opts.DataDir}
 }
 
 var ctx = context.Background()
@@ -506,10 +514,11 @@ func TestCloseEndsEveryProcess(t *testing.T) {
 		_, _, _ = e.svc.Invoke(ctx, "fn", []byte(`{"mode":"sleep","sleepMs":4000}`))
 	}()
 	invoke(t, e.client, "fn", map[string]any{"mode": "ok"})
-	// The RIEs' command lines name the bootstrap too: 2 RIEs, 2 bootstraps.
-	for deadline := time.Now().Add(5 * time.Second); len(processesRunning(bootstrapPath+" ")) != 4; {
+	// The supervisors' and RIEs' command lines name the bootstrap too: 2
+	// supervisors, 2 RIEs, 2 bootstraps.
+	for deadline := time.Now().Add(5 * time.Second); len(processesRunning(bootstrapPath+" ")) != 6; {
 		if time.Now().After(deadline) {
-			t.Fatalf("want 2 RIEs and 2 bootstraps before Close, got %v", processesRunning(bootstrapPath+" "))
+			t.Fatalf("want 2 supervisors, 2 RIEs and 2 bootstraps before Close, got %v", processesRunning(bootstrapPath+" "))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -519,7 +528,7 @@ func TestCloseEndsEveryProcess(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Close took %s; it should not wait for the sleeping invocation", d)
 	}
-	if left := processesRunning(riePath, bootstrapPath); len(left) > 0 {
+	if left := processesRunning(riePath, bootstrapPath, supervisorPath); len(left) > 0 {
 		t.Errorf("processes left after Close: %v", left)
 	}
 }

@@ -7,16 +7,20 @@ package redisproc
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +44,30 @@ type TLS struct {
 	CAFile   string
 }
 
+// Access locks a node down the way a managed service does. Clients use the
+// default user, whose ACL rules are ClientRules, and the commands in Renamed
+// exist only under their new names, so that a client sending the original
+// name gets redis's own "ERR unknown command". The emulator's control
+// connections (Do and every method built on it) authenticate as Admin and
+// send renamed commands under their new names; replicas authenticate to
+// their primary as Replication.
+type Access struct {
+	// Renamed maps a command name (upper case) to the name it has on the node.
+	Renamed map[string]string
+	// ClientRules are the default user's ACL rules, after "on nopass ~* &*".
+	ClientRules string
+	// Admin may run everything (+@all).
+	Admin Credentials
+	// Replication may run what a replica sends its primary, and nothing else.
+	Replication Credentials
+}
+
+// Credentials name an ACL user and its password.
+type Credentials struct {
+	User     string
+	Password string
+}
+
 // Config describes one redis-server.
 type Config struct {
 	// Name identifies the node in logs (e.g. "myrg-001").
@@ -59,6 +87,9 @@ type Config struct {
 	// ReplicaOf is the primary's address ("127.0.0.1:6380"); empty starts a
 	// primary.
 	ReplicaOf string
+	// Access, when set, locks the node down (see Access); nil leaves every
+	// command open to every client.
+	Access *Access
 	// Binary overrides DefaultBinary.
 	Binary string
 	// StartTimeout bounds how long Start waits for PING; default 10 s.
@@ -104,11 +135,23 @@ func (m *Manager) Start(ctx context.Context, cfg Config) (*Process, error) {
 	if cfg.Binary == "" {
 		cfg.Binary = DefaultBinary
 	}
+	// Resolved here: a shell runs it (see startOnce), and a missing binary
+	// should say so rather than "exit status 127".
+	bin, err := exec.LookPath(cfg.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", cfg.Name, err)
+	}
+	cfg.Binary = bin
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 10 * time.Second
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	// The node's folder holds its data (dump.rdb) and, with Access, its
+	// passwords: for the user alone.
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create dir for %s: %w", cfg.Name, err)
+	}
+	if err := os.Chmod(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("restrict dir of %s: %w", cfg.Name, err)
 	}
 	var clientTLS *tls.Config
 	if cfg.TLS != nil {
@@ -150,14 +193,26 @@ func (m *Manager) Start(ctx context.Context, cfg Config) (*Process, error) {
 func (m *Manager) startOnce(ctx context.Context, cfg Config, port int, clientTLS *tls.Config) (*Process, error) {
 	logFile := filepath.Join(cfg.Dir, "redis.log")
 	// Truncate so a bind failure found below is this start's, not an old one.
-	_ = os.WriteFile(logFile, nil, 0o644)
-	out, err := os.OpenFile(filepath.Join(cfg.Dir, "redis.out"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	_ = os.WriteFile(logFile, nil, 0o600)
+	out, err := os.OpenFile(filepath.Join(cfg.Dir, "redis.out"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open output file for %s: %w", cfg.Name, err)
 	}
 	defer out.Close()
-
-	cmd := exec.Command(cfg.Binary, args(cfg, port, logFile)...)
+	argv := args(cfg, port, logFile)
+	if cfg.Access != nil {
+		// A file, not arguments: the passwords stay out of the process list.
+		conf := filepath.Join(cfg.Dir, "access.conf")
+		if err := os.WriteFile(conf, cfg.Access.config(), 0o600); err != nil {
+			return nil, fmt.Errorf("write access configuration of %s: %w", cfg.Name, err)
+		}
+		argv = append([]string{conf}, argv...)
+	}
+	// redis-server creates dump.rdb and its temporary files with the
+	// permissions its umask allows, and has no setting of its own for them:
+	// a shell sets umask 077 and execs it, so the data is for the user
+	// alone (the pid stays the same).
+	cmd := exec.Command("/bin/sh", append([]string{"-c", `umask 077 && exec "$0" "$@"`, cfg.Binary}, argv...)...)
 	cmd.Dir = cfg.Dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -371,20 +426,69 @@ func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
 	return fmt.Errorf("no PONG within %s: %v", timeout, lastErr)
 }
 
-// Do sends one command on a fresh connection. Control traffic is rare, so
-// a connection per command keeps dead nodes from wedging anything.
+// Do sends one command on a fresh connection, as the admin user when the
+// node has Access, and under its new name when it is renamed. Control
+// traffic is rare, so a connection per command keeps dead nodes from
+// wedging anything.
 func (p *Process) Do(ctx context.Context, args ...string) (any, error) {
+	return p.do(ctx, true, args...)
+}
+
+// do sends one command, authenticating first when admin is set and the node
+// has Access. PING and INFO, which every client may send, go without: they
+// are the failure watcher's and the metrics' hot path, where an extra round
+// trip under load would make a slow node look dead.
+func (p *Process) do(ctx context.Context, admin bool, args ...string) (any, error) {
 	c, err := dial(ctx, p.Addr(), p.clientTLS, 2*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer c.close()
-	return c.do(args...)
+	a := p.cfg.Access
+	if a == nil || !admin || len(args) == 0 {
+		return c.do(args...)
+	}
+	if _, err := c.do("AUTH", a.Admin.User, a.Admin.Password); err != nil {
+		return nil, fmt.Errorf("authenticate to %s as %s: %w", p.cfg.Name, a.Admin.User, err)
+	}
+	cmd := strings.ToUpper(args[0])
+	renamed, ok := a.Renamed[cmd]
+	if !ok {
+		return c.do(args...)
+	}
+	v, err := c.do(append([]string{renamed}, args[1:]...)...)
+	var re RedisError
+	if errors.As(err, &re) {
+		// Keep the secret name out of errors and logs.
+		err = RedisError(strings.ReplaceAll(string(re), renamed, strings.ToLower(cmd)))
+	}
+	return v, err
+}
+
+// config is the part of redis.conf that locks the node down. Passwords of
+// users are stored as SHA-256 hashes; masterauth has to be the password
+// itself.
+func (a *Access) config() []byte {
+	var b strings.Builder
+	for _, cmd := range slices.Sorted(maps.Keys(a.Renamed)) {
+		fmt.Fprintf(&b, "rename-command %s %s\n", cmd, a.Renamed[cmd])
+	}
+	fmt.Fprintf(&b, "user default on nopass ~* &* %s\n", a.ClientRules)
+	fmt.Fprintf(&b, "user %s on #%s ~* &* +@all\n", a.Admin.User, passwordHash(a.Admin.Password))
+	// A replica sends PING, AUTH, REPLCONF and PSYNC (SYNC before 2.8).
+	fmt.Fprintf(&b, "user %s on #%s -@all +ping +replconf +psync +sync\n", a.Replication.User, passwordHash(a.Replication.Password))
+	fmt.Fprintf(&b, "masteruser %s\nmasterauth %s\n", a.Replication.User, a.Replication.Password)
+	return []byte(b.String())
+}
+
+func passwordHash(password string) string {
+	sum := sha256.Sum256([]byte(password))
+	return hex.EncodeToString(sum[:])
 }
 
 // Ping checks that the node answers PONG.
 func (p *Process) Ping(ctx context.Context) error {
-	v, err := p.Do(ctx, "PING")
+	v, err := p.do(ctx, false, "PING")
 	if err != nil {
 		return err
 	}
@@ -396,7 +500,7 @@ func (p *Process) Ping(ctx context.Context) error {
 
 // Info returns the parsed INFO reply for the given sections (all when none).
 func (p *Process) Info(ctx context.Context, sections ...string) (map[string]string, error) {
-	v, err := p.Do(ctx, append([]string{"INFO"}, sections...)...)
+	v, err := p.do(ctx, false, append([]string{"INFO"}, sections...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,14 @@ package redisproc_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ecprov/ecprov/emulator/redisproc"
 	"github.com/ecprov/ecprov/emulator/tlsca"
@@ -161,4 +165,94 @@ func waitLinked(t *testing.T, p *redisproc.Process) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never linked to its primary", p.Name())
+}
+
+// TestAccess: with Access, clients get "unknown command" for renamed
+// commands and NOPERM for what the default user's rules deny, replicas
+// still link through their own user, and the Process methods, which
+// authenticate as the admin, can still do everything.
+func TestAccess(t *testing.T) {
+	requireRedis(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	m := redisproc.NewManager(nil)
+	t.Cleanup(func() { _ = m.Close() })
+	access := &redisproc.Access{
+		Renamed:     map[string]string{"BGSAVE": "BGSAVE_x7q2", "REPLICAOF": "REPLICAOF_x7q2"},
+		ClientRules: "+@all -config|set -sync -psync -bgsave -replicaof",
+		Admin:       redisproc.Credentials{User: "admin", Password: "a-secret"},
+		Replication: redisproc.Credentials{User: "replication", Password: "r-secret"},
+	}
+	primary, err := m.Start(ctx, redisproc.Config{Name: "p", Dir: filepath.Join(dir, "p"), Access: access})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica, err := m.Start(ctx, redisproc.Config{Name: "r", Dir: filepath.Join(dir, "r"), Access: access, ReplicaOf: primary.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLinked(t, replica)
+
+	client := redis.NewClient(&redis.Options{Addr: primary.Addr(), Protocol: 2})
+	defer client.Close()
+	for _, tc := range []struct {
+		args []any
+		want string // prefix of the error; "" for success
+	}{
+		{[]any{"BGSAVE"}, "ERR unknown command 'BGSAVE', with args beginning with: "},
+		{[]any{"replicaof", "no", "one"}, "ERR unknown command 'replicaof', with args beginning with: 'no' 'one'"},
+		{[]any{"BGSAVE_x7q2"}, "NOPERM"}, // a leaked name is no way in
+		{[]any{"CONFIG", "SET", "timeout", "1"}, "NOPERM"},
+		{[]any{"PSYNC", "?", "-1"}, "NOPERM"},
+		{[]any{"CONFIG", "GET", "timeout"}, ""},
+		{[]any{"SET", "k", "v"}, ""},
+	} {
+		err := client.Do(ctx, tc.args...).Err()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v, want success", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+
+	if err := primary.ConfigSet(ctx, "timeout", "300"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := primary.Do(ctx, "BGSAVE"); err != nil {
+		t.Fatalf("BGSAVE as the admin: %v", err)
+	}
+	_, err = primary.Do(ctx, "REPLICAOF", "127.0.0.1", "not-a-port")
+	if err == nil || strings.Contains(err.Error(), "x7q2") {
+		t.Errorf("a failing renamed command: %v; want an error without the secret name", err)
+	}
+	if err := replica.ReplicaOf(ctx, ""); err != nil {
+		t.Fatalf("promote as the admin: %v", err)
+	}
+
+	// The node's files are for the user alone.
+	waitFile(t, filepath.Join(dir, "p", "dump.rdb"))
+	for path, want := range map[string]os.FileMode{
+		filepath.Join(dir, "p"):                0o700,
+		filepath.Join(dir, "p", "access.conf"): 0o600,
+		filepath.Join(dir, "p", "dump.rdb"):    0o600,
+		filepath.Join(dir, "p", "redis.log"):   0o600,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+}
+
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	t.Fatalf("%s never appeared", path)
 }

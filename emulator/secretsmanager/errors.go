@@ -66,3 +66,7 @@ func errInvalidRequest(format string, args ...any) *apiError {
 func errValidation(format string, args ...any) *apiError {
 	return clientError("ValidationException", format, args...)
 }
+
+func errInvalidNextToken() *apiError {
+	return clientError("InvalidNextTokenException", "The NextToken value is invalid.")
+}

@@ -17,9 +17,6 @@ func compileFilters(filters []filter) (func(*secret) bool, error) {
 	}
 	var clauses []clause
 	for _, f := range filters {
-		if len(f.Values) == 0 || len(f.Values) > 10 {
-			return nil, errValidation("1 validation error detected: Value at 'filters.%s.values' failed to satisfy constraint: Member must have length between 1 and 10", f.Key)
-		}
 		c := clause{values: f.Values}
 		switch f.Key {
 		case "name":

@@ -20,8 +20,8 @@ func (svc *Service) createSecret(_ context.Context, in *createSecretInput) (*cre
 	if err != nil {
 		return nil, err
 	}
-	tok, err := token(in.ClientRequestToken)
-	if err != nil {
+	tok := token(in.ClientRequestToken)
+	if err := (&secret{}).checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 
@@ -71,16 +71,10 @@ func (svc *Service) putSecretValue(_ context.Context, in *putSecretValueInput) (
 	if val.empty() {
 		return nil, errInvalidRequest("You must provide either SecretString or SecretBinary.")
 	}
-	tok, err := token(in.ClientRequestToken)
-	if err != nil {
-		return nil, err
-	}
+	tok := token(in.ClientRequestToken)
 	stages := in.VersionStages
 	if len(stages) == 0 {
 		stages = []string{stageCurrent}
-	}
-	if len(stages) > 20 {
-		return nil, errValidation("1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 20")
 	}
 
 	st := svc.store
@@ -108,10 +102,7 @@ func (svc *Service) updateSecret(_ context.Context, in *updateSecretInput) (*upd
 	if err != nil {
 		return nil, err
 	}
-	tok, err := token(in.ClientRequestToken)
-	if err != nil {
-		return nil, err
-	}
+	tok := token(in.ClientRequestToken)
 
 	st := svc.store
 	st.mu.Lock()
@@ -215,23 +206,13 @@ func (svc *Service) describeSecret(_ context.Context, in *secretIDInput) (*descr
 }
 
 func (svc *Service) listSecrets(_ context.Context, in *listSecretsInput) (*listSecretsOutput, error) {
-	max := in.MaxResults
-	switch {
-	case max == 0:
+	max := in.MaxResults // 1 to 100 (MaxResultsType), checked by the dispatcher
+	if max == 0 {
 		max = 100
-	case max < 1 || max > 100:
-		return nil, errValidation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", max)
 	}
 	match, err := compileFilters(in.Filters)
 	if err != nil {
 		return nil, err
-	}
-	offset := 0
-	if in.NextToken != "" {
-		offset, err = decodeNextToken(in.NextToken)
-		if err != nil {
-			return nil, err
-		}
 	}
 	less, err := secretOrder(in.SortBy, in.SortOrder)
 	if err != nil {
@@ -249,10 +230,13 @@ func (svc *Service) listSecrets(_ context.Context, in *listSecretsInput) (*listS
 		}
 	}
 	slices.SortFunc(list, less)
+	from, to, next, err := pageBounds(in.NextToken, max, len(list))
+	if err != nil {
+		return nil, err
+	}
 
-	out := &listSecretsOutput{SecretList: []secretListEntry{}}
-	for i := offset; i < len(list) && i < offset+max; i++ {
-		s := list[i]
+	out := &listSecretsOutput{SecretList: []secretListEntry{}, NextToken: next}
+	for _, s := range list[from:to] {
 		changed := s.changed
 		out.SecretList = append(out.SecretList, secretListEntry{
 			ARN:                    s.arn,
@@ -266,9 +250,6 @@ func (svc *Service) listSecrets(_ context.Context, in *listSecretsInput) (*listS
 			SecretVersionsToStages: s.versionStages(),
 			CreatedDate:            s.created,
 		})
-	}
-	if offset+max < len(list) {
-		out.NextToken = encodeNextToken(offset + max)
 	}
 	return out, nil
 }
@@ -307,29 +288,31 @@ func encodeNextToken(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset)))
 }
 
-func decodeNextToken(t string) (int, error) {
-	b, err := base64.RawURLEncoding.DecodeString(t)
-	if err == nil {
-		if n, ok := strings.CutPrefix(string(b), "offset:"); ok {
-			if off, err := strconv.Atoi(n); err == nil && off >= 0 {
-				return off, nil
-			}
+// pageBounds cuts a list of n items at a NextToken (an offset this
+// emulator handed out) and a page size. A token that names no offset of
+// the list, one near 2^63 included, is refused, never added to.
+func pageBounds(token string, size, n int) (from, to int, next string, err error) {
+	if token != "" {
+		b, derr := base64.RawURLEncoding.DecodeString(token)
+		s, ok := strings.CutPrefix(string(b), "offset:")
+		if derr != nil || !ok {
+			return 0, 0, "", errInvalidNextToken()
+		}
+		if from, err = strconv.Atoi(s); err != nil || from < 0 || from > n {
+			return 0, 0, "", errInvalidNextToken()
 		}
 	}
-	return 0, clientError("InvalidNextTokenException", "The NextToken value is invalid.")
+	to = from + min(size, n-from)
+	if to < n {
+		next = encodeNextToken(to)
+	}
+	return from, to, next, nil
 }
 
 func (svc *Service) listSecretVersionIds(_ context.Context, in *listSecretVersionIDsInput) (*listSecretVersionIDsOutput, error) {
-	max := in.MaxResults
+	max := in.MaxResults // 1 to 100 (MaxResultsType), checked by the dispatcher
 	if max == 0 {
 		max = 100
-	}
-	offset := 0
-	if in.NextToken != "" {
-		var err error
-		if offset, err = decodeNextToken(in.NextToken); err != nil {
-			return nil, err
-		}
 	}
 	st := svc.store
 	st.mu.Lock()
@@ -344,15 +327,15 @@ func (svc *Service) listSecretVersionIds(_ context.Context, in *listSecretVersio
 			versions = append(versions, v)
 		}
 	}
-	out := &listSecretVersionIDsOutput{ARN: s.arn, Name: s.name, Versions: []secretVersionsListEntry{}}
-	for i := offset; i < len(versions) && i < offset+max; i++ {
-		v := versions[i]
+	from, to, next, err := pageBounds(in.NextToken, max, len(versions))
+	if err != nil {
+		return nil, err
+	}
+	out := &listSecretVersionIDsOutput{ARN: s.arn, Name: s.name, Versions: []secretVersionsListEntry{}, NextToken: next}
+	for _, v := range versions[from:to] {
 		out.Versions = append(out.Versions, secretVersionsListEntry{
 			VersionID: v.id, VersionStages: slices.Clone(v.stages), LastAccessedDate: v.accessed, CreatedDate: v.created,
 		})
-	}
-	if offset+max < len(versions) {
-		out.NextToken = encodeNextToken(offset + max)
 	}
 	return out, nil
 }
@@ -409,17 +392,17 @@ func (svc *Service) restoreSecret(_ context.Context, in *secretIDInput) (*restor
 	return &restoreSecretOutput{ARN: s.arn, Name: s.name}, nil
 }
 
+// tagResource adds tags; the model checks each key and value (TagKeyType
+// 1-128, TagValueType 0-256), checkTags their number.
 func (svc *Service) tagResource(_ context.Context, in *tagResourceInput) (*empty, error) {
-	for _, t := range in.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, errInvalidParameter("Invalid tag: keys must be 1-128 characters and values at most 256 characters.")
-		}
-	}
 	st := svc.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	s, err := st.find(in.SecretID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	s.setTags(in.Tags)

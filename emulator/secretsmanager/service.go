@@ -4,13 +4,27 @@
 package secretsmanager
 
 import (
+	_ "embed"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's secretsmanager 2017-10-17 model, trimmed to the
+// operations served (internal/apimodel). Every request is checked against
+// its input shape's constraints before an operation runs, as AWS's front
+// end does; TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // Options configure a Service.
 type Options struct {
@@ -54,6 +68,7 @@ func New(opts Options) *Service {
 		InternalCode: "InternalServiceError",
 		Log:          svc.log,
 		RequestID:    server.RequestID,
+		Model:        apiModel,
 		Operations: map[string]awsjson.Operation{
 			"CreateSecret":         awsjson.Handle(svc.createSecret),
 			"PutSecretValue":       awsjson.Handle(svc.putSecretValue),
@@ -69,6 +84,11 @@ func New(opts Options) *Service {
 		},
 	}
 	return svc
+}
+
+// OperationNames lists the operations served.
+func (svc *Service) OperationNames() []string {
+	return slices.Sorted(maps.Keys(svc.dispatcher.Operations))
 }
 
 // SigningName implements server.Service.

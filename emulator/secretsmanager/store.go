@@ -222,35 +222,59 @@ func newToken() string {
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
 
+// validateName applies the naming rule of the Secrets Manager
+// documentation ("CreateSecret: Name"); the model's NameType states only
+// the length (1 to 512), which the dispatcher checks.
 func validateName(name string) error {
-	switch {
-	case name == "":
-		return errValidation("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
-	case len(name) > 512:
-		return errValidation("1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to 512")
-	case !namePattern.MatchString(name):
+	if !namePattern.MatchString(name) {
 		return errValidation("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
 	}
 	return nil
 }
 
 // token returns the caller's ClientRequestToken, or a fresh one when the
-// caller sent none (SDKs and the CLI always send one).
-func token(t string) (string, error) {
+// caller sent none (SDKs and the CLI always send one). Its length (32 to
+// 64, ClientRequestTokenType) is checked by the dispatcher.
+func token(t string) string {
 	if t == "" {
-		return newToken(), nil
+		return newToken()
 	}
-	if len(t) < 32 || len(t) > 64 {
-		return "", errValidation("1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 32 and 64")
-	}
-	return t, nil
+	return t
 }
+
+// maxValueBytes is the size of a secret value: "Secret value size: 65,536
+// bytes" (Secrets Manager quotas). The model's SecretStringType (max
+// 65536) counts characters, which the dispatcher checks; this also holds
+// a string of multi-byte characters to the quota.
+const maxValueBytes = 65536
 
 func newValue(str *string, bin []byte) (value, error) {
 	if str != nil && bin != nil {
 		return value{}, errInvalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.")
 	}
+	if str != nil && len(*str) > maxValueBytes {
+		return value{}, errValidation("1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to %d", maxValueBytes)
+	}
 	return value{str: str, bin: bin}, nil
+}
+
+// maxTags is how many tags a secret can have: "Maximum number of tags per
+// secret: 50" (Secrets Manager API Reference, TagResource). The model's
+// TagListType states no maximum, so this is a rule of the service rather
+// than of the front end; AWS answers it with InvalidParameterException.
+const maxTags = 50
+
+// checkTags refuses tags that would leave the secret with more than
+// maxTags; a key it has already is replaced, not added.
+func (s *secret) checkTags(tags []Tag) error {
+	keys := map[string]bool{}
+	for _, t := range slices.Concat(s.tags, tags) {
+		keys[t.Key] = true
+	}
+	if len(keys) > maxTags {
+		return errInvalidParameter("The secret would have %d tags; a secret can have at most %d. Remove tags with UntagResource, or tag it with fewer.", len(keys), maxTags)
+	}
+	return nil
 }
 
 func today(t time.Time) *time.Time {

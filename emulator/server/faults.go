@@ -35,6 +35,11 @@ type Fault struct {
 	Matched int `json:"matched"`
 }
 
+// MaxFaultLatencyMs bounds an injected delay: 10 minutes outlasts any SDK
+// time-out a test wants to trip, and keeps the delay far from overflowing a
+// time.Duration.
+const MaxFaultLatencyMs = 10 * 60 * 1000
+
 var serviceAliases = map[string]string{"cloudwatch": "monitoring"}
 
 func (f *Fault) normalize() error {
@@ -44,8 +49,8 @@ func (f *Fault) normalize() error {
 	if f.Count < 0 {
 		return fmt.Errorf("count %d is negative; use 0 for a fault that lasts until cleared", f.Count)
 	}
-	if f.LatencyMs < 0 {
-		return fmt.Errorf("latencyMs %d is negative", f.LatencyMs)
+	if f.LatencyMs < 0 || f.LatencyMs > MaxFaultLatencyMs {
+		return fmt.Errorf("latencyMs %d is out of range; use 0-%d (10 minutes)", f.LatencyMs, MaxFaultLatencyMs)
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("status %d is not an error status; use 400-599 (e.g. 400 with code Throttling, or 500)", f.Status)

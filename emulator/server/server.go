@@ -57,18 +57,16 @@ type Service interface {
 // AdminPrefix is the path prefix of the emulator's own endpoints.
 const AdminPrefix = "/_emulator/"
 
-// maxBody bounds a buffered request body; Lambda's 6 MB payload limit is the
-// largest any emulated API needs.
-const maxBody = 16 << 20
-
 // Router routes requests to services. Create it with New.
 type Router struct {
 	log    *slog.Logger
 	faults *Faults
 	admin  *http.ServeMux
+	limits *limits
 
-	mu       sync.RWMutex
-	services map[string]Service
+	mu           sync.RWMutex
+	services     map[string]Service
+	allowedHosts []string
 }
 
 // New returns a router serving the given services.
@@ -80,6 +78,7 @@ func New(logger *slog.Logger, services ...Service) *Router {
 		log:      logger,
 		faults:   &Faults{},
 		admin:    http.NewServeMux(),
+		limits:   newLimits(DefaultLimits),
 		services: map[string]Service{},
 	}
 	for _, s := range services {
@@ -189,66 +188,112 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if ref := rt.checkClient(r); ref != nil {
+		entry.service = "emulator"
+		writePlainError(rec, ref.status, ref.code, ref.message)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		entry.service = "emulator"
+		if ref := checkAdmin(r); ref != nil {
+			writePlainError(rec, ref.status, ref.code, ref.message)
+			return
+		}
 		rt.admin.ServeHTTP(rec, r)
 		return
 	}
+	rt.serveService(rec, r, &entry, &svc)
+}
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	_ = r.Body.Close()
-	if err != nil {
-		writePlainError(rec, http.StatusBadRequest, "InvalidRequest", "reading request body: "+err.Error())
+// serveService serves an AWS-service request: it checks the signature,
+// admits the request under the limits, reads its body, applies a fault if
+// one matches, and hands it to its service, which it stores in *served for
+// the caller's panic handler.
+func (rt *Router) serveService(w http.ResponseWriter, r *http.Request, entry *requestLog, served *Service) {
+	if ref := checkSignature(r); ref != nil {
+		name, _ := signingName(r, nil)
+		entry.service = name
+		rt.writeError(w, r, name, ref.status, ref.code, ref.message)
 		return
 	}
-	if len(body) > maxBody {
-		writePlainError(rec, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", fmt.Sprintf("request body is larger than %d bytes", maxBody))
+	release, ref := rt.limits.admit()
+	if ref != nil {
+		rt.writeError(w, r, scopeService(r), ref.status, ref.code, ref.message)
 		return
 	}
-
-	// SDKs gzip large bodies (CloudWatch PutMetricData); AWS's front door
-	// inflates them before the service sees them.
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
-		if body, err = gunzip(body); err != nil {
-			writePlainError(rec, http.StatusBadRequest, "InvalidRequest", "Content-Encoding gzip: "+err.Error())
-			return
-		}
-		r.Header.Del("Content-Encoding")
+	defer release()
+	body, done, ref := rt.limits.readBody(w, r, scopeService(r))
+	defer done()
+	if ref != nil {
+		rt.writeError(w, r, scopeService(r), ref.status, ref.code, ref.message)
+		return
 	}
 
 	name, how := signingName(r, body)
 	svc, ok := rt.service(name)
+	entry.service = name
 	if !ok {
-		entry.service = name
 		msg := fmt.Sprintf("ecprov emulator: no service for this request (%s); it serves %s. "+
 			"Sign requests for one of those services (SigV4 credential scope .../REGION/SERVICE/aws4_request)",
 			how, strings.Join(rt.ServiceNames(), ", "))
-		writePlainError(rec, http.StatusBadRequest, "UnknownServiceException", msg)
+		writePlainError(w, http.StatusBadRequest, "UnknownServiceException", msg)
 		return
 	}
-	entry.service = name
+	*served = svc
 	entry.operation = svc.Operation(r, body)
 
 	if f, ok := rt.faults.take(name, entry.operation); ok {
 		entry.fault = f.describe()
-		if f.LatencyMs > 0 {
-			t := time.NewTimer(time.Duration(f.LatencyMs) * time.Millisecond)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			}
+		if !sleep(r.Context(), time.Duration(f.LatencyMs)*time.Millisecond) {
+			return
 		}
 		if f.Status != 0 {
-			svc.WriteError(rec, r, f.Status, f.Code, f.Message)
+			svc.WriteError(w, r, f.Status, f.Code, f.Message)
 			return
 		}
 	}
 
+	// A client that stops reading its answer must not hold the request
+	// forever; operations that run long (Lambda's Invoke) extend this.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(DefaultWriteTimeout))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	svc.ServeHTTP(rec, r)
+	svc.ServeHTTP(w, r)
+}
+
+// writeError answers in the named service's wire shape when it is known, so
+// that SDKs classify the error (a 503 is retried), and in a plain JSON shape
+// otherwise.
+func (rt *Router) writeError(w http.ResponseWriter, r *http.Request, service string, status int, code, message string) {
+	if svc, ok := rt.service(service); ok {
+		svc.WriteError(w, r, status, code, message)
+		return
+	}
+	writePlainError(w, status, code, message)
+}
+
+// scopeService is the service named by a signed request's credential scope.
+func scopeService(r *http.Request) string {
+	parts := strings.Split(credentialScope(r), "/")
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[len(parts)-2]
+}
+
+// sleep waits d, or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Tables for requests that carry no SigV4 scope (unsigned or anonymous
@@ -299,32 +344,31 @@ func signingName(r *http.Request, body []byte) (name, how string) {
 	return "", "no SigV4 Authorization header, X-Amz-Target or RPC v2 path"
 }
 
-func gunzip(body []byte) ([]byte, error) {
+func gunzip(body []byte, limit int64) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, maxBody+1))
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(out) > maxBody {
-		return nil, fmt.Errorf("inflated body is larger than %d bytes", maxBody)
+	if int64(len(out)) > limit {
+		return nil, fmt.Errorf("inflated body is larger than %d bytes", limit)
 	}
 	return out, nil
 }
 
+// credentialScope is AKID/DATE/REGION/SERVICE/aws4_request from a SigV4
+// Authorization header ("" without one).
 func credentialScope(r *http.Request) string {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		_, rest, ok := strings.Cut(auth, "Credential=")
-		if !ok {
-			return ""
-		}
-		scope, _, _ := strings.Cut(rest, ",")
-		return strings.TrimSpace(scope)
+	_, rest, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return ""
 	}
-	return r.URL.Query().Get("X-Amz-Credential")
+	scope, _, _ := strings.Cut(rest, ",")
+	return strings.TrimSpace(scope)
 }
 
 // writePlainError answers requests that reach no service. No SDK shape fits

@@ -305,6 +305,10 @@ func TestFaultAdminAPI(t *testing.T) {
 
 func TestRouting(t *testing.T) {
 	e := newEnv(t)
+	signed := func(service string, h map[string]string) map[string]string {
+		h["Authorization"] = server.DummyAuthorization(service)
+		return h
+	}
 	tests := []struct {
 		name       string
 		header     map[string]string
@@ -312,29 +316,19 @@ func TestRouting(t *testing.T) {
 		wantStatus int
 		wantInBody string
 	}{
-		{"unknown signing name", map[string]string{"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x"},
+		{"unknown signing name", signed("sqs", map[string]string{}),
 			"/", "Action=ListQueues", http.StatusBadRequest, `credential scope service \"sqs\"`},
-		{"no hint at all", nil, "/", "", http.StatusBadRequest, "UnknownServiceException"},
-		{"X-Amz-Target without signature", map[string]string{"X-Amz-Target": "secretsmanager.ListSecrets", "Content-Type": "application/x-amz-json-1.1"},
+		{"JSON protocol", signed("secretsmanager", map[string]string{"X-Amz-Target": "secretsmanager.ListSecrets", "Content-Type": "application/x-amz-json-1.1"}),
 			"/", "{}", http.StatusOK, `"SecretList":[]`},
-		{"RPC v2 path without signature", map[string]string{"Smithy-Protocol": "rpc-v2-cbor"},
+		{"RPC v2 CBOR protocol", signed("monitoring", map[string]string{"Smithy-Protocol": "rpc-v2-cbor"}),
 			"/service/GraniteServiceVersion20100801/operation/DescribeAlarms", "", http.StatusOK, ""},
-		{"unknown operation", map[string]string{"X-Amz-Target": "secretsmanager.RotateSecret", "Content-Type": "application/x-amz-json-1.1"},
+		{"unknown operation", signed("secretsmanager", map[string]string{"X-Amz-Target": "secretsmanager.RotateSecret", "Content-Type": "application/x-amz-json-1.1"}),
 			"/", "{}", http.StatusBadRequest, "UnknownOperationException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, e.url+tt.path, strings.NewReader(tt.body))
-			for k, v := range tt.header {
-				req.Header.Set(k, v)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(b), tt.wantInBody) {
+			resp, b := e.do(t, http.MethodPost, tt.path, tt.header, tt.body)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(b, tt.wantInBody) {
 				t.Errorf("got %d %s; want %d containing %q", resp.StatusCode, b, tt.wantStatus, tt.wantInBody)
 			}
 			if resp.Header.Get("X-Amzn-Requestid") == "" || resp.Header.Get("X-Amz-Request-Id") != resp.Header.Get("X-Amzn-Requestid") {
@@ -342,6 +336,26 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// do sends one raw request to the router and returns the answer and its body.
+func (e *env) do(t *testing.T, method, path string, header map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
 }
 
 // TestRequestLog checks one structured line per request, and that secret
@@ -394,7 +408,7 @@ func TestPanicBecomes500(t *testing.T) {
 	ts := httptest.NewServer(server.New(slog.New(slog.NewJSONHandler(logs, nil)), panicky{}))
 	defer ts.Close()
 	req, _ := http.NewRequest(http.MethodPost, ts.URL, nil)
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/panicky/aws4_request, SignedHeaders=host, Signature=x")
+	req.Header.Set("Authorization", server.DummyAuthorization("panicky"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("request failed instead of a 500: %v", err)

@@ -54,3 +54,12 @@ func checkARN(param, arn string) error {
 	}
 	return nil
 }
+
+// maxTags is how many tags a topic can have: TagLimitExceededException,
+// "Can't add more than 50 tags to a topic" (botocore sns 2010-03-31; the
+// model's TagList states no maximum). The message is the one moto records.
+const maxTags = 50
+
+func errTagLimitExceeded() *apiError {
+	return &apiError{Code: "TagLimitExceeded", Message: "Could not complete request: tag quota of per resource exceeded", Status: http.StatusBadRequest}
+}

@@ -11,18 +11,34 @@ package sns
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ecprov/ecprov/emulator/delivery"
 	"github.com/ecprov/ecprov/emulator/protocol/query"
 	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's sns 2010-03-31 model, trimmed to the actions
+// served (internal/apimodel). Every request is checked against its input
+// shape's constraints (TagKey 1 to 128, TagValue at most 256,
+// AmazonResourceName 1 to 1011) before an action runs, as AWS's front end
+// does; a violation is ValidationError ("Common Errors", Amazon SNS API
+// Reference). TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // XMLNamespace is the namespace of SNS Query responses.
 const XMLNamespace = "http://sns.amazonaws.com/doc/2010-03-31/"
@@ -138,6 +154,9 @@ func (svc *Service) Close() error {
 	return nil
 }
 
+// OperationNames lists the actions served.
+func (svc *Service) OperationNames() []string { return slices.Sorted(maps.Keys(svc.operations)) }
+
 // SigningName implements server.Service.
 func (*Service) SigningName() string { return "sns" }
 
@@ -179,10 +198,20 @@ func (svc *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := p.Action()
+	if action == "" {
+		// "MissingAction: The request is missing an action or a required
+		// parameter", HTTP 400 ("Common Errors", Amazon SNS API Reference).
+		query.WriteError(w, http.StatusBadRequest, XMLNamespace, "MissingAction", "The request must contain the parameter Action.", reqID)
+		return
+	}
 	op, ok := svc.operations[action]
 	if !ok {
 		query.WriteError(w, http.StatusBadRequest, XMLNamespace, "InvalidAction",
 			fmt.Sprintf("The action %s is not valid for this web service (not implemented by the ecprov emulator).", action), reqID)
+		return
+	}
+	if vs := p.Violations(apiModel, false); len(vs) > 0 {
+		query.WriteError(w, http.StatusBadRequest, XMLNamespace, "ValidationError", apimodel.Message(vs), reqID)
 		return
 	}
 	out, err := op(ctx, p)

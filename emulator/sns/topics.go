@@ -130,6 +130,9 @@ func (svc *Service) createTopic(ctx context.Context, p query.Params) (any, error
 		}
 		return &createTopicResult{TopicArn: arn}, nil
 	}
+	if len(tags) > maxTags {
+		return nil, errTagLimitExceeded()
+	}
 	t := &topic{name: name, arn: arn, fifo: fifo, attrs: map[string]string{}, tags: map[string]string{}, created: svc.opts.Now()}
 	maps.Copy(t.attrs, attrs)
 	maps.Copy(t.tags, tags)
@@ -305,7 +308,12 @@ func (svc *Service) tagResource(_ context.Context, p query.Params) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(t.tags, tags)
+	merged := maps.Clone(t.tags)
+	maps.Copy(merged, tags)
+	if len(merged) > maxTags {
+		return nil, errTagLimitExceeded()
+	}
+	t.tags = merged
 	return &emptyResult{}, nil
 }
 

@@ -50,10 +50,14 @@ type ServerCert struct {
 }
 
 // LoadOrCreate loads the CA from dir (ca.pem, ca-key.pem) or creates a new one
-// there when none exists.
+// there when none exists. The folder and every file the CA writes are for
+// the user alone (0700, 0600), also when an older version left them open.
 func LoadOrCreate(dir string) (*CA, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create CA dir %s: %w", dir, err)
+	}
+	if err := restrict(dir); err != nil {
+		return nil, err
 	}
 	certPath, keyPath := filepath.Join(dir, caCertFile), filepath.Join(dir, caKeyFile)
 	certPEM, certErr := os.ReadFile(certPath)
@@ -100,7 +104,7 @@ func createCA(dir string) (*CA, error) {
 	if err := writeFile(filepath.Join(dir, caKeyFile), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(dir, caCertFile), certPEM, 0o644); err != nil {
+	if err := writeFile(filepath.Join(dir, caCertFile), certPEM, 0o600); err != nil {
 		return nil, err
 	}
 	return parseCA(dir, certPEM, keyPEM)
@@ -194,11 +198,43 @@ func (ca *CA) IssueServerCert(name string) (ServerCert, error) {
 	if err := writeFile(sc.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return ServerCert{}, err
 	}
-	if err := writeFile(sc.CertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := writeFile(sc.CertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return ServerCert{}, err
 	}
 	ca.issued[name] = sc
 	return sc, nil
+}
+
+// RemoveServerCert deletes the files of the certificate issued for name,
+// when its node is gone; a name with no files is no error.
+func (ca *CA) RemoveServerCert(name string) error {
+	ca.mu.Lock()
+	defer ca.mu.Unlock()
+	delete(ca.issued, name)
+	certDir := filepath.Join(ca.dir, "certs")
+	for _, f := range []string{name + ".pem", name + "-key.pem"} {
+		if err := os.Remove(filepath.Join(certDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove certificate of %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// restrict makes dir, its certs folder and the CA's files private to the
+// user.
+func restrict(dir string) error {
+	paths := map[string]os.FileMode{
+		dir:                            0o700,
+		filepath.Join(dir, "certs"):    0o700,
+		filepath.Join(dir, caCertFile): 0o600,
+		filepath.Join(dir, caKeyFile):  0o600,
+	}
+	for path, mode := range paths {
+		if err := os.Chmod(path, mode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // ServerTLSConfig returns a tls.Config presenting a fresh certificate for

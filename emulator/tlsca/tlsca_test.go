@@ -91,3 +91,60 @@ func TestTLSHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPrivateFilesAndRemoval: the CA's folder and files are the user's
+// alone, also when an older version left them open, and a node's
+// certificate goes when asked.
+func TestPrivateFilesAndRemoval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ca")
+	if _, err := tlsca.LoadOrCreate(dir); err != nil {
+		t.Fatal(err)
+	}
+	// As an older version left them.
+	for path, mode := range map[string]os.FileMode{dir: 0o755, filepath.Join(dir, "ca.pem"): 0o644} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, err := tlsca.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := ca.IssueServerCert("node-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{
+		dir:                              0o700,
+		filepath.Join(dir, "ca.pem"):     0o600,
+		filepath.Join(dir, "ca-key.pem"): 0o600,
+		filepath.Join(dir, "certs"):      0o700,
+		sc.CertFile:                      0o600,
+		sc.KeyFile:                       0o600,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+	if err := ca.RemoveServerCert("node-001"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{sc.CertFile, sc.KeyFile} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s after RemoveServerCert: %v, want it gone", f, err)
+		}
+	}
+	if err := ca.RemoveServerCert("never-issued"); err != nil {
+		t.Errorf("removing a certificate never issued: %v", err)
+	}
+	again, err := ca.IssueServerCert("node-001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(again.CertFile); err != nil {
+		t.Errorf("issuing again after removal: %v", err)
+	}
+}

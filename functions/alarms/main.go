@@ -23,6 +23,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &alarms.Manager{ElastiCache: elasticache.NewFromConfig(cfg), CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.Ensure))
+	h := &alarms.Handler{ElastiCache: elasticache.NewFromConfig(cfg), CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
 	"github.com/ecprov/ecprov/internal/awsclient"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 func main() {
@@ -23,6 +23,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &cluster.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.CreateCluster))
+	h := &replicationgroup.Handler{EC2: ec2.NewFromConfig(cfg), ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

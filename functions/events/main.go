@@ -22,6 +22,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &eventbus.Putter{Bus: awsclient.EventBus(), Events: eventbridge.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.Put))
+	h := &eventbus.Handler{Bus: awsclient.EventBus(), Events: eventbridge.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

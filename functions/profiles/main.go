@@ -22,6 +22,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &profilestore.Store{Secrets: secretsmanager.NewFromConfig(cfg), Log: log}
+	h := &profilestore.Handler{Secrets: secretsmanager.NewFromConfig(cfg), Log: log}
 	lambda.Start(failure.Handler(h.Handle))
 }

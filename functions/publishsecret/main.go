@@ -23,6 +23,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &endpointsecret.Publisher{ElastiCache: elasticache.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.Publish))
+	h := &endpointsecret.Handler{ElastiCache: elasticache.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

@@ -29,11 +29,11 @@ func main() {
 	}
 	ec := elasticache.NewFromConfig(cfg)
 	sm := secretsmanager.NewFromConfig(cfg)
-	h := &teardown.Remover{
+	h := &teardown.Handler{
 		ElastiCache: ec,
-		Alarms:      &alarms.Manager{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log},
+		Alarms:      &alarms.Handler{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log},
 		Secrets:     sm,
-		Profiles:    &profilestore.Store{Secrets: sm, Log: log},
+		Profiles:    &profilestore.Handler{Secrets: sm, Log: log},
 		Log:         log,
 	}
 	lambda.Start(failure.Handler(h.Handle))

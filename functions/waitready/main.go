@@ -22,6 +22,6 @@ func main() {
 		log.Error("start-up failed", "error", err)
 		os.Exit(1)
 	}
-	h := &readiness.Waiter{ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
-	lambda.Start(failure.Handler(h.WaitReady))
+	h := &readiness.Handler{ElastiCache: elasticache.NewFromConfig(cfg), Log: log}
+	lambda.Start(failure.Handler(h.Handle))
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 
@@ -15,10 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // CloudWatchAPI is the part of CloudWatch the alarms function uses.
@@ -42,9 +43,9 @@ type Output struct {
 	Changed    bool     `json:"changed"`
 }
 
-// Manager runs the alarms function.
-type Manager struct {
-	ElastiCache cluster.GroupReader
+// Handler runs the alarms function.
+type Handler struct {
+	ElastiCache replicationgroup.GroupReader
 	CloudWatch  CloudWatchAPI
 	Log         *slog.Logger
 }
@@ -52,52 +53,71 @@ type Manager struct {
 // Prefix is the name prefix of every alarm ecprov manages for a group.
 func Prefix(replicationGroupID string) string { return "ecprov/" + replicationGroupID + "/" }
 
+// metricAlarm is one kind of alarm each member node gets (R10).
+type metricAlarm struct {
+	suffix, metric, statistic, what string
+	threshold                       func(a profile.Alarms) float64
+	// periods is how many one-minute periods must breach.
+	periods func(a profile.Alarms) int32
+	missing string // TreatMissingData
+}
+
+// metricAlarms are the three R10 alarms of every member node.
+var metricAlarms = []metricAlarm{
+	{suffix: "cpu-utilization", metric: "CPUUtilization", statistic: "Average", what: "CPU utilization", missing: "missing",
+		threshold: func(a profile.Alarms) float64 { return a.CPUUtilizationPercent },
+		periods:   func(a profile.Alarms) int32 { return int32(a.SustainedMinutes) }},
+	{suffix: "memory-usage", metric: "DatabaseMemoryUsagePercentage", statistic: "Average", what: "Memory usage", missing: "missing",
+		threshold: func(a profile.Alarms) float64 { return a.MemoryUsagePercent },
+		periods:   func(a profile.Alarms) int32 { return int32(a.SustainedMinutes) }},
+	// Evictions: the Sum over one minute, one period (R10).
+	{suffix: "evictions", metric: "Evictions", statistic: "Sum", what: "Evictions per minute", missing: "notBreaching",
+		threshold: func(a profile.Alarms) float64 { return a.EvictionsPerMinute },
+		periods:   func(profile.Alarms) int32 { return 1 }},
+}
+
 // Desired are the three R10 alarms of one member cluster.
 func Desired(p *profile.Profile, cacheClusterID string) []cloudwatch.PutMetricAlarmInput {
-	sustained := int32(p.Alarms.SustainedMinutes)
-	base := func(suffix, metric, stat, what string, threshold float64, periods int32, missing string) cloudwatch.PutMetricAlarmInput {
+	out := make([]cloudwatch.PutMetricAlarmInput, 0, len(metricAlarms))
+	for _, a := range metricAlarms {
+		threshold, periods := a.threshold(p.Alarms), a.periods(p.Alarms)
 		in := cloudwatch.PutMetricAlarmInput{
-			AlarmName:          aws.String(Prefix(p.ReplicationGroupID) + cacheClusterID + "/" + suffix),
-			AlarmDescription:   aws.String(fmt.Sprintf("%s of %s (%s %s) above %g; managed by ecprov", what, cacheClusterID, p.Project, p.Environment, threshold)),
+			AlarmName:          aws.String(Prefix(p.ReplicationGroupID) + cacheClusterID + "/" + a.suffix),
+			AlarmDescription:   aws.String(fmt.Sprintf("%s of %s (%s %s) above %g; managed by ecprov", a.what, cacheClusterID, p.Project, p.Environment, threshold)),
 			Namespace:          aws.String("AWS/ElastiCache"),
-			MetricName:         aws.String(metric),
+			MetricName:         aws.String(a.metric),
 			Dimensions:         []types.Dimension{{Name: aws.String("CacheClusterId"), Value: aws.String(cacheClusterID)}},
-			Statistic:          types.Statistic(stat),
+			Statistic:          types.Statistic(a.statistic),
 			Period:             aws.Int32(60),
 			EvaluationPeriods:  aws.Int32(periods),
 			DatapointsToAlarm:  aws.Int32(periods),
 			Threshold:          aws.Float64(threshold),
 			ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold,
-			TreatMissingData:   aws.String(missing),
+			TreatMissingData:   aws.String(a.missing),
 			ActionsEnabled:     aws.Bool(true),
 		}
 		if p.Alarms.ActionTopicARN != "" {
 			in.AlarmActions = []string{p.Alarms.ActionTopicARN}
 			in.OKActions = []string{p.Alarms.ActionTopicARN}
 		}
-		for _, k := range sortedKeys(p.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
 		}
-		return in
+		out = append(out, in)
 	}
-	return []cloudwatch.PutMetricAlarmInput{
-		base("cpu-utilization", "CPUUtilization", "Average", "CPU utilization", p.Alarms.CPUUtilizationPercent, sustained, "missing"),
-		base("memory-usage", "DatabaseMemoryUsagePercentage", "Average", "Memory usage", p.Alarms.MemoryUsagePercent, sustained, "missing"),
-		// Evictions: the Sum over one minute, one period (R10).
-		base("evictions", "Evictions", "Sum", "Evictions per minute", p.Alarms.EvictionsPerMinute, 1, "notBreaching"),
-	}
+	return out
 }
 
-// Ensure upserts the alarms of every current member and deletes managed
+// Handle upserts the alarms of every current member and deletes managed
 // alarms of members that are gone. Unchanged alarms are not written.
-func (m *Manager) Ensure(ctx context.Context, in Input) (Output, error) {
+func (m *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, m.Log)
-	p, err := cluster.ParseProfile(in.Profile)
+	p, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
 	log = log.With("replication_group_id", p.ReplicationGroupID)
-	g, err := cluster.FindReplicationGroupByID(ctx, m.ElastiCache, p.ReplicationGroupID)
+	g, err := replicationgroup.FindByID(ctx, m.ElastiCache, p.ReplicationGroupID)
 	if err != nil {
 		return Output{}, err
 	}
@@ -147,12 +167,12 @@ func (m *Manager) Ensure(ctx context.Context, in Input) (Output, error) {
 }
 
 // DeleteAll removes every managed alarm of a group (teardown).
-func (m *Manager) DeleteAll(ctx context.Context, replicationGroupID string) ([]string, error) {
+func (m *Handler) DeleteAll(ctx context.Context, replicationGroupID string) ([]string, error) {
 	existing, err := m.list(ctx, Prefix(replicationGroupID))
 	if err != nil {
 		return nil, err
 	}
-	names := sortedKeys(existing)
+	names := slices.Sorted(maps.Keys(existing))
 	for start := 0; start < len(names); start += 100 {
 		batch := names[start:min(start+100, len(names))]
 		if _, err := m.CloudWatch.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: batch}); err != nil {
@@ -162,7 +182,7 @@ func (m *Manager) DeleteAll(ctx context.Context, replicationGroupID string) ([]s
 	return names, nil
 }
 
-func (m *Manager) list(ctx context.Context, prefix string) (map[string]types.MetricAlarm, error) {
+func (m *Handler) list(ctx context.Context, prefix string) (map[string]types.MetricAlarm, error) {
 	out := map[string]types.MetricAlarm{}
 	var next *string
 	for {
@@ -219,13 +239,4 @@ func sameDimensions(a, b []types.Dimension) bool {
 		return out
 	}
 	return sameSet(flat(a), flat(b))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/ecprov/ecprov/internal/failure"
 )
 
-func setup(t *testing.T, edit func(map[string]any)) (*alarms.Manager, *awsfake.ElastiCache, *awsfake.CloudWatch, alarms.Input) {
+func setup(t *testing.T, edit func(map[string]any)) (*alarms.Handler, *awsfake.ElastiCache, *awsfake.CloudWatch, alarms.Input) {
 	t.Helper()
 	ec := awsfake.NewElastiCache()
 	if _, err := ec.CreateReplicationGroup(context.Background(), &elasticache.CreateReplicationGroupInput{
@@ -34,12 +34,12 @@ func setup(t *testing.T, edit func(map[string]any)) (*alarms.Manager, *awsfake.E
 		data, _ = json.Marshal(m)
 	}
 	cw := awsfake.NewCloudWatch()
-	return &alarms.Manager{ElastiCache: ec, CloudWatch: cw}, ec, cw, alarms.Input{Profile: data}
+	return &alarms.Handler{ElastiCache: ec, CloudWatch: cw}, ec, cw, alarms.Input{Profile: data}
 }
 
 func TestThreeAlarmsPerMemberThenNoWrites(t *testing.T) {
 	m, _, cw, in := setup(t, nil)
-	out, err := m.Ensure(context.Background(), in)
+	out, err := m.Handle(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestThreeAlarmsPerMemberThenNoWrites(t *testing.T) {
 		t.Errorf("evictions alarm = %+v", ev)
 	}
 	cw.Names()
-	again, err := m.Ensure(context.Background(), in)
+	again, err := m.Handle(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,21 +72,21 @@ func TestThreeAlarmsPerMemberThenNoWrites(t *testing.T) {
 
 func TestDriftedAlarmIsRewrittenAndActionTopicApplied(t *testing.T) {
 	m, _, cw, in := setup(t, nil)
-	if _, err := m.Ensure(context.Background(), in); err != nil {
+	if _, err := m.Handle(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	name := "ecprov/audio-pipeline-dev/audio-pipeline-dev-001/cpu-utilization"
 	a := cw.Alarms[name]
 	a.Threshold = aws.Float64(99)
 	cw.Alarms[name] = a
-	out, err := m.Ensure(context.Background(), in)
+	out, err := m.Handle(context.Background(), in)
 	if err != nil || !slices.Equal(out.Updated, []string{name}) || aws.ToFloat64(cw.Alarms[name].Threshold) != 80 {
 		t.Fatalf("drift not repaired: %+v %v", out, err)
 	}
 
 	topic := "arn:aws:sns:us-east-1:000000000000:ops-alerts"
 	m2, _, cw2, in2 := setup(t, func(p map[string]any) { p["alarms"].(map[string]any)["actionTopicArn"] = topic })
-	if _, err := m2.Ensure(context.Background(), in2); err != nil {
+	if _, err := m2.Handle(context.Background(), in2); err != nil {
 		t.Fatal(err)
 	}
 	for n, a := range cw2.Alarms {
@@ -98,13 +98,13 @@ func TestDriftedAlarmIsRewrittenAndActionTopicApplied(t *testing.T) {
 
 func TestAlarmsOfARemovedMemberAreDeleted(t *testing.T) {
 	m, ec, cw, in := setup(t, nil)
-	if _, err := m.Ensure(context.Background(), in); err != nil {
+	if _, err := m.Handle(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	gone := ec.RemoveMember("audio-pipeline-dev")
 	// An unmanaged alarm on the same node must survive.
 	cw.Alarms["team/custom-alarm"] = cw.Alarms["ecprov/audio-pipeline-dev/"+gone+"/evictions"]
-	out, err := m.Ensure(context.Background(), in)
+	out, err := m.Handle(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +124,10 @@ func TestAlarmsOfARemovedMemberAreDeleted(t *testing.T) {
 func TestThrottlingIsRetryable(t *testing.T) {
 	m, _, cw, in := setup(t, nil)
 	cw.FailNext("PutMetricAlarm", awsfake.APIError("Throttling", "Rate exceeded"))
-	if _, err := m.Ensure(context.Background(), in); failure.NameOf(err) != failure.RetryableAWSError {
+	if _, err := m.Handle(context.Background(), in); failure.NameOf(err) != failure.RetryableAWSError {
 		t.Fatalf("throttling: %v", err)
 	}
-	out, err := m.Ensure(context.Background(), in)
+	out, err := m.Handle(context.Background(), in)
 	if err != nil || len(out.AlarmNames) != 6 {
 		t.Fatalf("retry: %+v %v", out, err)
 	}

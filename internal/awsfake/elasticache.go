@@ -7,7 +7,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +68,9 @@ type Node struct {
 	MaintenanceWindow  string
 	SecurityGroupIDs   []string
 	TopicARN           string
+	// Pending is the member's PendingModifiedValues: a node type or engine
+	// version change not applied yet.
+	Pending types.PendingModifiedValues
 }
 
 // ElastiCache is an in-memory ElastiCache. New groups are available at once
@@ -142,7 +146,7 @@ func (f *ElastiCache) DescribeCacheParameters(_ context.Context, in *elasticache
 		return nil, APIError("CacheParameterGroupNotFound", "not found")
 	}
 	out := &elasticache.DescribeCacheParametersOutput{}
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		out.Parameters = append(out.Parameters, types.Parameter{ParameterName: aws.String(k), ParameterValue: aws.String(params[k])})
 	}
 	return out, nil
@@ -233,6 +237,7 @@ func (f *ElastiCache) DescribeCacheClusters(_ context.Context, in *elasticache.D
 				continue
 			}
 			n := f.Nodes[rgID]
+			pending := n.Pending
 			cc := types.CacheCluster{
 				CacheClusterId:             aws.String(id),
 				ReplicationGroupId:         aws.String(rgID),
@@ -240,6 +245,7 @@ func (f *ElastiCache) DescribeCacheClusters(_ context.Context, in *elasticache.D
 				CacheParameterGroup:        &types.CacheParameterGroupStatus{CacheParameterGroupName: aws.String(n.ParameterGroupName)},
 				CacheSubnetGroupName:       aws.String(n.SubnetGroupName),
 				PreferredMaintenanceWindow: aws.String(n.MaintenanceWindow),
+				PendingModifiedValues:      &pending,
 			}
 			for _, sg := range n.SecurityGroupIDs {
 				cc.SecurityGroups = append(cc.SecurityGroups, types.SecurityGroupMembership{SecurityGroupId: aws.String(sg), Status: aws.String("active")})
@@ -338,6 +344,9 @@ func (f *ElastiCache) ModifyReplicationGroup(_ context.Context, in *elasticache.
 	if in.CacheNodeType != nil {
 		g.CacheNodeType = in.CacheNodeType
 	}
+	if in.EngineVersion != nil {
+		n.EngineVersion = aws.ToString(in.EngineVersion)
+	}
 	if in.ReplicationGroupDescription != nil {
 		g.Description = in.ReplicationGroupDescription
 	}
@@ -380,7 +389,7 @@ func (f *ElastiCache) ListTagsForResource(_ context.Context, in *elasticache.Lis
 	defer f.mu.Unlock()
 	out := &elasticache.ListTagsForResourceOutput{}
 	tags := f.Tags[aws.ToString(in.ResourceName)]
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out.TagList = append(out.TagList, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	return out, nil
@@ -429,15 +438,6 @@ func (f *ElastiCache) RemoveMember(id string) string {
 	ng := &g.NodeGroups[0]
 	ng.NodeGroupMembers = ng.NodeGroupMembers[:len(ng.NodeGroupMembers)-1]
 	return last
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (f *ElastiCache) DeleteReplicationGroup(_ context.Context, in *elasticache.DeleteReplicationGroupInput, _ ...func(*elasticache.Options)) (*elasticache.DeleteReplicationGroupOutput, error) {

@@ -9,16 +9,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
+	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // SecretsAPI is the part of Secrets Manager publishsecret uses.
@@ -70,131 +72,164 @@ type Output struct {
 	CurrentPrimaryNode string `json:"currentPrimaryNode"`
 }
 
-// Publisher runs publishsecret.
-type Publisher struct {
-	ElastiCache cluster.GroupReader
+// Handler runs publishsecret.
+type Handler struct {
+	ElastiCache replicationgroup.GroupReader
 	Secrets     SecretsAPI
 	Log         *slog.Logger
 	Now         func() time.Time
 }
 
-// Publish builds the document from the observed group and upserts the secret.
-func (p *Publisher) Publish(ctx context.Context, in Input) (Output, error) {
-	log := logging.For(ctx, p.Log)
-	prof, err := cluster.ParseProfile(in.Profile)
+// Handle builds the document from the observed group and upserts the secret.
+func (p *Handler) Handle(ctx context.Context, in Input) (Output, error) {
+	prof, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
-	log = log.With("replication_group_id", prof.ReplicationGroupID, "secret_name", prof.SecretName)
-	doc, err := p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion, true)
+	r := &run{Handler: p, prof: prof, log: logging.For(ctx, p.Log).With("replication_group_id", prof.ReplicationGroupID, "secret_name", prof.SecretName)}
+	if r.doc, err = p.observe(ctx, prof.ReplicationGroupID, prof.EngineVersion, true); err != nil {
+		return Output{}, err
+	}
+	r.out = Output{SecretName: prof.SecretName, CurrentPrimaryNode: r.doc.CurrentPrimaryNode}
+	desc, err := r.findOrCreate(ctx)
 	if err != nil {
 		return Output{}, err
 	}
-	out := Output{SecretName: prof.SecretName, CurrentPrimaryNode: doc.CurrentPrimaryNode}
-	// reread reads the group again right before a write. The secret calls
-	// since the first read take time (more so when throttled), and a
-	// failover in between must not be written over the fresher document
-	// of the reconcile that its notice starts.
-	reread := func() error {
-		if doc, err = p.observe(ctx, prof.ReplicationGroupID, doc.EngineVersion, false); err != nil {
-			return err
-		}
-		out.CurrentPrimaryNode = doc.CurrentPrimaryNode
-		return nil
+	if desc == nil { // created, with the document
+		return r.out, nil
 	}
-
-	desc, err := p.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(prof.SecretName)})
-	switch {
-	case isCode(err, "ResourceNotFoundException"):
-		if err := reread(); err != nil {
-			return Output{}, err
-		}
-		created, err := p.create(ctx, prof.SecretName, prof.Description, prof.SecretKMSKeyID, prof.Tags, doc)
-		if err == nil {
-			out.SecretARN, out.VersionID, out.Changed, out.Created = aws.ToString(created.ARN), aws.ToString(created.VersionId), true, true
-			log.Info("secret created", "version_id", out.VersionID, "current_primary", doc.CurrentPrimaryNode)
-			return out, nil
-		}
-		if !isCode(err, "ResourceExistsException") {
-			return Output{}, err
-		}
-		// Created by a concurrent run: fall through to the update path.
-		if desc, err = p.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(prof.SecretName)}); err != nil {
-			return Output{}, failure.AWS(err, "describe secret "+prof.SecretName)
-		}
-	case err != nil:
-		return Output{}, failure.AWS(err, "describe secret "+prof.SecretName)
-	}
-	out.SecretARN = aws.ToString(desc.ARN)
+	r.out.SecretARN = aws.ToString(desc.ARN)
 	if desc.DeletedDate != nil {
-		if _, err := p.Secrets.RestoreSecret(ctx, &secretsmanager.RestoreSecretInput{SecretId: aws.String(out.SecretARN)}); err != nil {
+		if _, err := p.Secrets.RestoreSecret(ctx, &secretsmanager.RestoreSecretInput{SecretId: aws.String(r.out.SecretARN)}); err != nil {
 			return Output{}, failure.AWS(err, "restore secret "+prof.SecretName)
 		}
-		out.Restored = true
-		log.Warn("secret was scheduled for deletion; restored")
+		r.out.Restored = true
+		r.log.Warn("secret was scheduled for deletion; restored")
 	}
-	if err := p.ensureTags(ctx, out.SecretARN, desc.Tags, prof.Tags); err != nil {
+	if err := p.ensureTags(ctx, r.out.SecretARN, desc.Tags, prof.Tags); err != nil {
 		return Output{}, err
 	}
+	if err := r.writeIfChanged(ctx); err != nil {
+		return Output{}, err
+	}
+	return r.out, nil
+}
 
-	current, err := p.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(out.SecretARN)})
+// run is one publishsecret call: the document as last read and the output
+// so far.
+type run struct {
+	*Handler
+	prof *profile.Profile
+	log  *slog.Logger
+	doc  Document
+	out  Output
+}
+
+// reread reads the group again right before a write. The secret calls since
+// the first read take time (more so when throttled), and a failover in
+// between must not be written over the fresher document of the reconcile
+// that its notice starts.
+func (r *run) reread(ctx context.Context) error {
+	doc, err := r.observe(ctx, r.prof.ReplicationGroupID, r.doc.EngineVersion, false)
+	if err != nil {
+		return err
+	}
+	r.doc, r.out.CurrentPrimaryNode = doc, doc.CurrentPrimaryNode
+	return nil
+}
+
+// findOrCreate describes the secret, or creates it with the document when
+// it does not exist: then it returns nil.
+func (r *run) findOrCreate(ctx context.Context) (*secretsmanager.DescribeSecretOutput, error) {
+	name := r.prof.SecretName
+	desc, err := r.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	switch {
+	case err == nil:
+		return desc, nil
+	case !isCode(err, "ResourceNotFoundException"):
+		return nil, failure.AWS(err, "describe secret "+name)
+	}
+	if err := r.reread(ctx); err != nil {
+		return nil, err
+	}
+	created, err := r.create(ctx, name, r.prof.Description, r.prof.SecretKMSKeyID, r.prof.Tags, r.doc)
+	if err == nil {
+		r.out.SecretARN, r.out.VersionID, r.out.Changed, r.out.Created = aws.ToString(created.ARN), aws.ToString(created.VersionId), true, true
+		r.log.Info("secret created", "version_id", r.out.VersionID, "current_primary", r.doc.CurrentPrimaryNode)
+		return nil, nil
+	}
+	if !isCode(err, "ResourceExistsException") {
+		return nil, err
+	}
+	// Created by a concurrent run: take the update path.
+	if desc, err = r.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)}); err != nil {
+		return nil, failure.AWS(err, "describe secret "+name)
+	}
+	return desc, nil
+}
+
+// writeIfChanged puts the document as a new version unless the current one
+// has the same content.
+func (r *run) writeIfChanged(ctx context.Context) error {
+	name := r.prof.SecretName
+	current, err := r.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(r.out.SecretARN)})
 	var previous Document
 	var previousVersion string
 	switch {
 	case isCode(err, "ResourceNotFoundException"):
 		// A secret with no AWSCURRENT version: write the first one.
 	case err != nil:
-		return Output{}, failure.AWS(err, "read secret "+prof.SecretName)
+		return failure.AWS(err, "read secret "+name)
 	default:
 		previousVersion = aws.ToString(current.VersionId)
 		// A value that is not our document is replaced, as drift.
 		_ = json.Unmarshal([]byte(aws.ToString(current.SecretString)), &previous)
 	}
-	same := previousVersion != "" && sameContent(previous, doc)
+	same := previousVersion != "" && sameContent(previous, r.doc)
 	if !same {
-		if err := reread(); err != nil {
-			return Output{}, err
+		if err := r.reread(ctx); err != nil {
+			return err
 		}
-		same = previousVersion != "" && sameContent(previous, doc)
+		same = previousVersion != "" && sameContent(previous, r.doc)
 	}
 	if same {
-		out.VersionID = previousVersion
-		log.Info("secret unchanged", "version_id", out.VersionID)
-		return out, nil
+		r.out.VersionID = previousVersion
+		r.log.Info("secret unchanged", "version_id", r.out.VersionID)
+		return nil
 	}
-	body, _ := json.Marshal(doc) // a Document always marshals
-	put, err := p.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId:     aws.String(out.SecretARN),
+	body, _ := json.Marshal(r.doc) // a Document always marshals
+	put, err := r.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId:     aws.String(r.out.SecretARN),
 		SecretString: aws.String(string(body)),
 		// Deterministic per transition, so a retried call does not add a
 		// second version; unique per previous version, so going back to an
 		// earlier content is still a new version.
-		ClientRequestToken: aws.String(token(doc, previousVersion)),
+		ClientRequestToken: aws.String(token(r.doc, previousVersion)),
 	})
 	if err != nil {
-		return Output{}, failure.AWS(err, "write secret "+prof.SecretName)
+		return failure.AWS(err, "write secret "+name)
 	}
-	out.VersionID, out.Changed = aws.ToString(put.VersionId), true
-	log.Info("secret updated", "version_id", out.VersionID, "previous_version_id", previousVersion,
-		"current_primary", doc.CurrentPrimaryNode, "previous_primary", previous.CurrentPrimaryNode)
-	return out, nil
+	r.out.VersionID, r.out.Changed = aws.ToString(put.VersionId), true
+	r.log.Info("secret updated", "version_id", r.out.VersionID, "previous_version_id", previousVersion,
+		"current_primary", r.doc.CurrentPrimaryNode, "previous_primary", previous.CurrentPrimaryNode)
+	return nil
 }
 
 // observe reads the group and builds the document. The engine version lives
 // on the member clusters, one more call; with readEngine false, engine is
 // taken as it is (a re-read right before a write, when the engine cannot
 // have changed).
-func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
-	g, err := cluster.FindReplicationGroupByID(ctx, p.ElastiCache, id)
+func (p *Handler) observe(ctx context.Context, id, engine string, readEngine bool) (Document, error) {
+	g, err := replicationgroup.FindByID(ctx, p.ElastiCache, id)
 	if err != nil {
 		return Document{}, err
 	}
-	topo := cluster.TopologyOf(g)
+	topo := replicationgroup.TopologyOf(g)
 	if topo.PrimaryEndpoint == nil {
 		return Document{}, failure.New(failure.RetryableAWSError, "replication group %s (%s) has no primary endpoint yet", id, aws.ToString(g.Status))
 	}
 	if readEngine && len(g.MemberClusters) > 0 {
-		member, err := cluster.FindCacheClusterByID(ctx, p.ElastiCache, g.MemberClusters[0])
+		member, err := replicationgroup.FindCacheClusterByID(ctx, p.ElastiCache, g.MemberClusters[0])
 		if err != nil && failure.NameOf(err) != failure.NotFound {
 			return Document{}, err
 		}
@@ -221,7 +256,7 @@ func (p *Publisher) observe(ctx context.Context, id, engine string, readEngine b
 	return doc, nil
 }
 
-func (p *Publisher) create(ctx context.Context, name, description, kmsKey string, tags map[string]string, doc Document) (*secretsmanager.CreateSecretOutput, error) {
+func (p *Handler) create(ctx context.Context, name, description, kmsKey string, tags map[string]string, doc Document) (*secretsmanager.CreateSecretOutput, error) {
 	body, _ := json.Marshal(doc)
 	in := &secretsmanager.CreateSecretInput{
 		Name:               aws.String(name),
@@ -243,7 +278,7 @@ func (p *Publisher) create(ctx context.Context, name, description, kmsKey string
 	return out, nil
 }
 
-func (p *Publisher) ensureTags(ctx context.Context, arn string, have []smtypes.Tag, want map[string]string) error {
+func (p *Handler) ensureTags(ctx context.Context, arn string, have []smtypes.Tag, want map[string]string) error {
 	current := map[string]string{}
 	for _, t := range have {
 		current[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -264,13 +299,8 @@ func (p *Publisher) ensureTags(ctx context.Context, arn string, have []smtypes.T
 }
 
 func secretTags(m map[string]string) []smtypes.Tag {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]smtypes.Tag, 0, len(keys))
-	for _, k := range keys {
+	out := make([]smtypes.Tag, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, smtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out

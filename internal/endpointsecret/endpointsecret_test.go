@@ -18,7 +18,7 @@ import (
 
 const secretName = "audio-pipeline/dev/redis-endpoint"
 
-func setup(t *testing.T) (*endpointsecret.Publisher, *awsfake.ElastiCache, *awsfake.SecretsManager, endpointsecret.Input) {
+func setup(t *testing.T) (*endpointsecret.Handler, *awsfake.ElastiCache, *awsfake.SecretsManager, endpointsecret.Input) {
 	t.Helper()
 	ec := awsfake.NewElastiCache()
 	_, err := ec.CreateReplicationGroup(context.Background(), &elasticache.CreateReplicationGroupInput{
@@ -34,7 +34,7 @@ func setup(t *testing.T) (*endpointsecret.Publisher, *awsfake.ElastiCache, *awsf
 	}
 	sm := awsfake.NewSecretsManager()
 	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	p := &endpointsecret.Publisher{ElastiCache: ec, Secrets: sm, Now: func() time.Time { clock = clock.Add(time.Minute); return clock }}
+	p := &endpointsecret.Handler{ElastiCache: ec, Secrets: sm, Now: func() time.Time { clock = clock.Add(time.Minute); return clock }}
 	return p, ec, sm, endpointsecret.Input{Profile: data}
 }
 
@@ -50,7 +50,7 @@ func document(t *testing.T, sm *awsfake.SecretsManager) endpointsecret.Document 
 func TestCreatesThenWritesOnlyOnChange(t *testing.T) {
 	p, ec, sm, in := setup(t)
 	ctx := context.Background()
-	out, err := p.Publish(ctx, in)
+	out, err := p.Handle(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestCreatesThenWritesOnlyOnChange(t *testing.T) {
 	sm.Names()
 
 	// Same group, later clock: the timestamp alone is no change.
-	again, err := p.Publish(ctx, in)
+	again, err := p.Handle(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestCreatesThenWritesOnlyOnChange(t *testing.T) {
 
 	// After a failover the document names the new primary.
 	ec.Failover("audio-pipeline-dev")
-	moved, err := p.Publish(ctx, in)
+	moved, err := p.Handle(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestCreatesThenWritesOnlyOnChange(t *testing.T) {
 	}
 	// And failing back is a new version too, not a replay of the first token.
 	ec.Failover("audio-pipeline-dev")
-	back, err := p.Publish(ctx, in)
+	back, err := p.Handle(ctx, in)
 	if err != nil || !back.Changed || sm.Secrets[secretName].Versions != 3 || document(t, sm).CurrentPrimaryNode != "audio-pipeline-dev-001" {
 		t.Fatalf("fail back: %+v %v (versions %d)", back, err, sm.Secrets[secretName].Versions)
 	}
@@ -105,13 +105,13 @@ func TestCreatesThenWritesOnlyOnChange(t *testing.T) {
 func TestSecretScheduledForDeletionIsRestored(t *testing.T) {
 	p, _, sm, in := setup(t)
 	ctx := context.Background()
-	if _, err := p.Publish(ctx, in); err != nil {
+	if _, err := p.Handle(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	deleted := time.Now()
 	sm.Secrets[secretName].Deleted = &deleted
 	sm.Names()
-	out, err := p.Publish(ctx, in)
+	out, err := p.Handle(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,16 +129,16 @@ func TestSecretScheduledForDeletionIsRestored(t *testing.T) {
 func TestErrorsAreClassified(t *testing.T) {
 	p, _, sm, in := setup(t)
 	sm.FailNext("DescribeSecret", awsfake.APIError("ThrottlingException", "Rate exceeded"))
-	if _, err := p.Publish(context.Background(), in); failure.NameOf(err) != failure.RetryableAWSError {
+	if _, err := p.Handle(context.Background(), in); failure.NameOf(err) != failure.RetryableAWSError {
 		t.Fatalf("throttling: %v", err)
 	}
 	sm.FailNext("CreateSecret", awsfake.APIError("AccessDeniedException", "no"))
-	if _, err := p.Publish(context.Background(), in); failure.NameOf(err) != failure.AWSError {
+	if _, err := p.Handle(context.Background(), in); failure.NameOf(err) != failure.AWSError {
 		t.Fatalf("access denied: %v", err)
 	}
 	p2, _, _, _ := setup(t)
 	in.Profile = json.RawMessage(`{"environment":"dev"}`)
-	if _, err := p2.Publish(context.Background(), in); failure.NameOf(err) != failure.InvalidProfile {
+	if _, err := p2.Handle(context.Background(), in); failure.NameOf(err) != failure.InvalidProfile {
 		t.Fatalf("bad profile: %v", err)
 	}
 	missing, _, _, good := setup(t)
@@ -146,7 +146,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	_ = json.Unmarshal(good.Profile, &m)
 	m["replicationGroupId"] = "audio-pipeline-gone"
 	good.Profile, _ = json.Marshal(m)
-	if _, err := missing.Publish(context.Background(), good); failure.NameOf(err) != failure.NotFound {
+	if _, err := missing.Handle(context.Background(), good); failure.NameOf(err) != failure.NotFound {
 		t.Fatalf("missing group: %v", err)
 	}
 }

@@ -86,16 +86,16 @@ type Output struct {
 	EventID string `json:"eventId"`
 }
 
-// Putter runs the events function: state machines put their events through
+// Handler runs the events function: state machines put their events through
 // it, since every Task state is a Lambda invocation.
-type Putter struct {
+type Handler struct {
 	Bus    string
 	Events API
 	Log    *slog.Logger
 }
 
-// Put puts one ecprov event whose detail type is one of ecprov's own.
-func (p *Putter) Put(ctx context.Context, in Input) (Output, error) {
+// Handle puts one ecprov event whose detail type is one of ecprov's own.
+func (p *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	switch in.DetailType {
 	case Provisioned, ProvisioningFailed, Reconciled, TornDown:
 	default:

@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -212,7 +214,7 @@ func checkKeys(data []byte, t reflect.Type, path string) []Violation {
 				fields[name] = t.Field(i).Type
 			}
 		}
-		for _, key := range sortedKeys(obj) {
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
 			ft, ok := fields[key]
 			if ok {
 				vs = append(vs, checkKeys(obj[key], ft, path+key+".")...)
@@ -230,7 +232,7 @@ func checkKeys(data []byte, t reflect.Type, path string) []Violation {
 		if t.Elem().Kind() != reflect.String {
 			return nil
 		}
-		for _, key := range sortedKeys(obj) {
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
 			var s string
 			if json.Unmarshal(obj[key], &s) != nil {
 				vs = append(vs, Violation{Field: path + key, Rule: "must be a JSON string, not " + kindOf(obj[key]),

@@ -2,7 +2,9 @@ package profile
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,11 +215,11 @@ func isLetter(b byte) bool { return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 
 
 func (p *Profile) checkEngine(c *checker) {
 	if _, ok := NodeTypes[p.NodeType]; !ok {
-		c.add("nodeType", `e.g. "cache.t4g.micro", upgrading to "cache.t4g.small" or "cache.t4g.medium"`, "%q is not a supported node type (supported: %s)", p.NodeType, strings.Join(sortedKeys(NodeTypes), ", "))
+		c.add("nodeType", `e.g. "cache.t4g.micro", upgrading to "cache.t4g.small" or "cache.t4g.medium"`, "%q is not a supported node type (supported: %s)", p.NodeType, strings.Join(slices.Sorted(maps.Keys(NodeTypes)), ", "))
 	}
 	family, ok := EngineVersions[p.EngineVersion]
 	if !ok {
-		c.add("engineVersion", `use "7.0" (or "7.1")`, "%q is not a supported Redis version (supported: %s)", p.EngineVersion, strings.Join(sortedKeys(EngineVersions), ", "))
+		c.add("engineVersion", `use "7.0" (or "7.1")`, "%q is not a supported Redis version (supported: %s)", p.EngineVersion, strings.Join(slices.Sorted(maps.Keys(EngineVersions)), ", "))
 	} else if p.ParameterGroupFamily != family {
 		c.add("parameterGroupFamily", fmt.Sprintf("use %q or leave it out", family), "%q does not match engineVersion %q, whose family is %q", p.ParameterGroupFamily, p.EngineVersion, family)
 	}
@@ -295,7 +297,7 @@ func checkIDs(c *checker, field string, ids []string, pattern *regexp.Regexp, ki
 }
 
 func (p *Profile) checkParameters(c *checker) {
-	for _, name := range sortedKeys(p.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(p.Parameters)) {
 		rule, ok := parameterRules[name]
 		field := "parameters." + name
 		if !ok {
@@ -506,7 +508,7 @@ func (p *Profile) checkTags(c *checker) {
 	if len(p.Tags) > 50 {
 		c.add("tags", "remove some", "has %d tags; AWS allows at most 50", len(p.Tags))
 	}
-	for _, k := range sortedKeys(p.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
 		v := p.Tags[k]
 		field := "tags." + k
 		switch {
@@ -537,15 +539,6 @@ func (p *Profile) checkTags(c *checker) {
 	if v := p.Tags["Project"]; v != "" && v != p.Project {
 		c.add("tags.Project", "leave it out to use the project name", "%q differs from project %q", v, p.Project)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func orDefault(s, d string) string {

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
 	"github.com/ecprov/ecprov/internal/profile"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // Tag keys that mark a stored profile.
@@ -56,14 +56,14 @@ type Output struct {
 	Changed  bool              `json:"changed"`
 }
 
-// Store runs the profiles function.
-type Store struct {
+// Handler runs the profiles function.
+type Handler struct {
 	Secrets API
 	Log     *slog.Logger
 }
 
 // Handle dispatches on the action.
-func (s *Store) Handle(ctx context.Context, in Input) (Output, error) {
+func (s *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	switch in.Action {
 	case "save":
 		return s.save(ctx, in.Profile)
@@ -75,8 +75,8 @@ func (s *Store) Handle(ctx context.Context, in Input) (Output, error) {
 	return Output{}, failure.New(failure.InvalidInput, "profiles: action %q is not save, resolve or delete", in.Action)
 }
 
-func (s *Store) save(ctx context.Context, raw json.RawMessage) (Output, error) {
-	p, err := cluster.ParseProfile(raw)
+func (s *Handler) save(ctx context.Context, raw json.RawMessage) (Output, error) {
+	p, err := replicationgroup.ParseProfile(raw)
 	if err != nil {
 		return Output{}, err
 	}
@@ -122,7 +122,7 @@ func (s *Store) save(ctx context.Context, raw json.RawMessage) (Output, error) {
 	return out, nil
 }
 
-func (s *Store) resolve(ctx context.Context, id string, all bool) (Output, error) {
+func (s *Handler) resolve(ctx context.Context, id string, all bool) (Output, error) {
 	if id == "" && !all {
 		return Output{}, failure.New(failure.InvalidInput, "profiles resolve: give replicationGroupId or all")
 	}
@@ -163,8 +163,8 @@ func (s *Store) resolve(ctx context.Context, id string, all bool) (Output, error
 	return out, nil
 }
 
-func (s *Store) delete(ctx context.Context, raw json.RawMessage) (Output, error) {
-	p, err := cluster.ParseProfile(raw)
+func (s *Handler) delete(ctx context.Context, raw json.RawMessage) (Output, error) {
+	p, err := replicationgroup.ParseProfile(raw)
 	if err != nil {
 		return Output{}, err
 	}

@@ -21,7 +21,7 @@ func TestSaveResolveDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	sm := awsfake.NewSecretsManager()
-	s := &profilestore.Store{Secrets: sm}
+	s := &profilestore.Handler{Secrets: sm}
 	ctx := context.Background()
 	out, err := s.Handle(ctx, profilestore.Input{Action: "save", Profile: raw})
 	if err != nil || !out.Changed || out.Name != "audio-pipeline/ecprov/profiles/dev" {
@@ -83,7 +83,7 @@ func TestSaveAfterAConcurrentCreateStoresOurs(t *testing.T) {
 		t.Fatal(err)
 	}
 	sm := &racingSecrets{SecretsManager: awsfake.NewSecretsManager(), other: []byte(`{"someone":"else"}`)}
-	out, err := (&profilestore.Store{Secrets: sm}).Handle(context.Background(), profilestore.Input{Action: "save", Profile: raw})
+	out, err := (&profilestore.Handler{Secrets: sm}).Handle(context.Background(), profilestore.Input{Action: "save", Profile: raw})
 	if err != nil || !out.Changed {
 		t.Fatalf("save: %+v %v", out, err)
 	}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // Input is the waitready event.
@@ -37,45 +37,47 @@ type Output struct {
 	Status             string `json:"status"`
 	Ready              bool   `json:"ready"`
 	Gone               bool   `json:"gone,omitempty"`
-	cluster.Topology
+	replicationgroup.Topology
 	Port int32 `json:"port,omitempty"`
 	// NextPollSeconds is the Wait state's SecondsPath; 0 when Ready.
 	NextPollSeconds int  `json:"nextPollSeconds"`
 	Poll            Poll `json:"poll"`
 }
 
-// Waiter runs waitready.
-type Waiter struct {
-	ElastiCache cluster.GroupReader
+// Handler runs the waitready function.
+type Handler struct {
+	ElastiCache replicationgroup.GroupReader
 	Log         *slog.Logger
 }
 
-// WaitReady makes one DescribeReplicationGroups call.
-func (w *Waiter) WaitReady(ctx context.Context, in Input) (Output, error) {
+// Handle reads the group's status once (one DescribeReplicationGroups call,
+// what terraform-provider-aws calls statusReplicationGroup) and says how long
+// the state machine should wait before the next look. It never waits itself.
+func (w *Handler) Handle(ctx context.Context, in Input) (Output, error) {
 	log := logging.For(ctx, w.Log).With("replication_group_id", in.ReplicationGroupID)
 	if in.ReplicationGroupID == "" {
 		return Output{}, failure.New(failure.InvalidInput, "waitready: replicationGroupId is empty")
 	}
 	out := Output{ReplicationGroupID: in.ReplicationGroupID, Poll: Poll{Attempt: in.Poll.Attempt + 1, WaitedSeconds: in.Poll.WaitedSeconds}}
-	g, err := cluster.FindReplicationGroupByID(ctx, w.ElastiCache, in.ReplicationGroupID)
+	g, err := replicationgroup.FindByID(ctx, w.ElastiCache, in.ReplicationGroupID)
 	if err != nil {
 		if in.UntilDeleted && failure.NameOf(err) == failure.NotFound {
 			out.Status, out.Ready, out.Gone = "deleted", true, true
-			out.Topology.Members = []cluster.Member{}
+			out.Topology.Members = []replicationgroup.Member{}
 			log.Info("replication group gone", "attempt", out.Poll.Attempt)
 			return out, nil
 		}
 		return out, err
 	}
 	out.Status = aws.ToString(g.Status)
-	out.Topology = cluster.TopologyOf(g)
+	out.Topology = replicationgroup.TopologyOf(g)
 	if out.PrimaryEndpoint != nil {
 		out.Port = out.PrimaryEndpoint.Port
 	}
-	if out.Status == cluster.StatusCreateFailed {
+	if out.Status == replicationgroup.StatusCreateFailed {
 		return out, failure.New(failure.CreateFailed, "replication group %s is in create-failed; see `aws elasticache describe-events --source-identifier %s --source-type replication-group`", in.ReplicationGroupID, in.ReplicationGroupID)
 	}
-	out.Ready = !in.UntilDeleted && out.Status == cluster.StatusAvailable
+	out.Ready = !in.UntilDeleted && out.Status == replicationgroup.StatusAvailable
 	if !out.Ready {
 		out.NextPollSeconds = NextPoll(out.Status, in.Poll.WaitedSeconds)
 		out.Poll.WaitedSeconds += out.NextPollSeconds
@@ -95,7 +97,7 @@ func (w *Waiter) WaitReady(ctx context.Context, in Input) (Output, error) {
 // waiter). Modifications usually take under a minute, deletions a few.
 func NextPoll(status string, waited int) int {
 	switch status {
-	case cluster.StatusCreating:
+	case replicationgroup.StatusCreating:
 		switch {
 		case waited < 180:
 			return 180 - waited
@@ -108,12 +110,12 @@ func NextPoll(status string, waited int) int {
 		default:
 			return 30
 		}
-	case cluster.StatusModifying, cluster.StatusSnapshotting:
+	case replicationgroup.StatusModifying, replicationgroup.StatusSnapshotting:
 		if waited < 120 {
 			return 15
 		}
 		return 30
-	case cluster.StatusDeleting:
+	case replicationgroup.StatusDeleting:
 		if waited < 60 {
 			return 60 - waited
 		}

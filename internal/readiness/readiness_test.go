@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
 	"github.com/ecprov/ecprov/internal/awsfake"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/readiness"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 func group(t *testing.T, status string) *awsfake.ElastiCache {
@@ -31,8 +31,8 @@ func group(t *testing.T, status string) *awsfake.ElastiCache {
 
 func TestOneCallReportsReadinessAndTopology(t *testing.T) {
 	ec := group(t, "available")
-	w := &readiness.Waiter{ElastiCache: ec}
-	out, err := w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
+	w := &readiness.Handler{ElastiCache: ec}
+	out, err := w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,37 +52,37 @@ func TestOneCallReportsReadinessAndTopology(t *testing.T) {
 
 func TestCreatingGroupSchedulesTheNextPoll(t *testing.T) {
 	ec := group(t, "creating")
-	w := &readiness.Waiter{ElastiCache: ec}
-	out, err := w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
+	w := &readiness.Handler{ElastiCache: ec}
+	out, err := w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Ready || out.NextPollSeconds != 180 || out.Poll.Attempt != 1 || out.Poll.WaitedSeconds != 180 {
 		t.Fatalf("first poll = %+v", out)
 	}
-	next, _ := w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev", Poll: out.Poll})
+	next, _ := w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev", Poll: out.Poll})
 	if next.NextPollSeconds != 60 || next.Poll.Attempt != 2 || next.Poll.WaitedSeconds != 240 {
 		t.Fatalf("second poll = %+v", next.Poll)
 	}
 }
 
 func TestCreateFailedAndMissingFailWithStableNames(t *testing.T) {
-	w := &readiness.Waiter{ElastiCache: group(t, "create-failed")}
-	_, err := w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
+	w := &readiness.Handler{ElastiCache: group(t, "create-failed")}
+	_, err := w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
 	if failure.NameOf(err) != failure.CreateFailed {
 		t.Fatalf("create-failed: %v", err)
 	}
-	_, err = w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-nope"})
+	_, err = w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-nope"})
 	if failure.NameOf(err) != failure.NotFound {
 		t.Fatalf("missing: %v", err)
 	}
-	out, err := w.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-nope", UntilDeleted: true})
+	out, err := w.Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-nope", UntilDeleted: true})
 	if err != nil || !out.Gone || !out.Ready {
 		t.Fatalf("untilDeleted on a missing group: %+v %v", out, err)
 	}
 	ec := group(t, "available")
 	ec.FailNext("DescribeReplicationGroups", awsfake.APIError("Throttling", "Rate exceeded"))
-	_, err = (&readiness.Waiter{ElastiCache: ec}).WaitReady(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
+	_, err = (&readiness.Handler{ElastiCache: ec}).Handle(context.Background(), readiness.Input{ReplicationGroupID: "audio-pipeline-dev"})
 	var named *failure.Error
 	if !errors.As(err, &named) || named.Name != failure.RetryableAWSError {
 		t.Fatalf("throttling: %v", err)
@@ -100,7 +100,7 @@ func TestScheduleForATenMinuteCreation(t *testing.T) {
 			if waited >= readyAt {
 				return calls, waited - readyAt
 			}
-			waited += readiness.NextPoll(cluster.StatusCreating, waited)
+			waited += readiness.NextPoll(replicationgroup.StatusCreating, waited)
 		}
 	}
 	calls, delay := simulate(600)

@@ -73,8 +73,8 @@ type Output struct {
 	Events  []string `json:"events"`
 }
 
-// Relay runs failoverrelay.
-type Relay struct {
+// Handler runs failoverrelay.
+type Handler struct {
 	Bus    string
 	Events eventbus.API
 	Log    *slog.Logger
@@ -83,7 +83,7 @@ type Relay struct {
 // Handle relays every ElastiCache notice in the SNS event. A message that is
 // not an ElastiCache notice (a subscription test, say) is skipped, not failed:
 // a failing SNS delivery would only be retried with the same message.
-func (r *Relay) Handle(ctx context.Context, in events.SNSEvent) (Output, error) {
+func (r *Handler) Handle(ctx context.Context, in events.SNSEvent) (Output, error) {
 	log := logging.For(ctx, r.Log)
 	out := Output{Events: []string{}}
 	var entries []eventbus.Entry

@@ -27,7 +27,7 @@ func snsEvent(messages ...string) events.SNSEvent {
 
 func TestNoticesBecomeEventsOnTheBus(t *testing.T) {
 	eb := &awsfake.EventBridge{}
-	r := &relay.Relay{Bus: "ecprov", Events: eb}
+	r := &relay.Handler{Bus: "ecprov", Events: eb}
 	out, err := r.Handle(context.Background(), snsEvent(
 		`{"ElastiCache:FailoverComplete":"audio-pipeline-dev-002"}`,
 		`not json: a subscription confirmation`,
@@ -54,7 +54,7 @@ func TestNoticesBecomeEventsOnTheBus(t *testing.T) {
 func TestThrottledPutIsRetryable(t *testing.T) {
 	eb := &awsfake.EventBridge{}
 	eb.FailNext("PutEvents", awsfake.APIError("ThrottlingException", "Rate exceeded"))
-	_, err := (&relay.Relay{Bus: "ecprov", Events: eb}).Handle(context.Background(), snsEvent(`{"ElastiCache:FailoverComplete":"x-001"}`))
+	_, err := (&relay.Handler{Bus: "ecprov", Events: eb}).Handle(context.Background(), snsEvent(`{"ElastiCache:FailoverComplete":"x-001"}`))
 	if failure.NameOf(err) != failure.RetryableAWSError {
 		t.Fatalf("err = %v", err)
 	}

@@ -16,15 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ecprov/ecprov/internal/alarms"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/logging"
 	"github.com/ecprov/ecprov/internal/profilestore"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 // ElastiCacheAPI is the part of ElastiCache teardown uses.
 type ElastiCacheAPI interface {
-	cluster.GroupReader
+	replicationgroup.GroupReader
 	DeleteReplicationGroup(ctx context.Context, in *elasticache.DeleteReplicationGroupInput, optFns ...func(*elasticache.Options)) (*elasticache.DeleteReplicationGroupOutput, error)
 	DeleteCacheParameterGroup(ctx context.Context, in *elasticache.DeleteCacheParameterGroupInput, optFns ...func(*elasticache.Options)) (*elasticache.DeleteCacheParameterGroupOutput, error)
 	DeleteCacheSubnetGroup(ctx context.Context, in *elasticache.DeleteCacheSubnetGroupInput, optFns ...func(*elasticache.Options)) (*elasticache.DeleteCacheSubnetGroupOutput, error)
@@ -58,19 +58,19 @@ type Output struct {
 	FinalSnapshot string   `json:"finalSnapshot"`
 }
 
-// Remover runs the teardown function.
-type Remover struct {
+// Handler runs the teardown function.
+type Handler struct {
 	ElastiCache ElastiCacheAPI
-	Alarms      *alarms.Manager
+	Alarms      *alarms.Handler
 	Secrets     SecretsAPI
-	Profiles    *profilestore.Store
+	Profiles    *profilestore.Handler
 	Log         *slog.Logger
 	Now         func() time.Time
 }
 
 // Handle runs one step.
-func (r *Remover) Handle(ctx context.Context, in Input) (Output, error) {
-	p, err := cluster.ParseProfile(in.Profile)
+func (r *Handler) Handle(ctx context.Context, in Input) (Output, error) {
+	p, err := replicationgroup.ParseProfile(in.Profile)
 	if err != nil {
 		return Output{}, err
 	}
@@ -116,8 +116,8 @@ func (r *Remover) Handle(ctx context.Context, in Input) (Output, error) {
 	return out, nil
 }
 
-func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error {
-	g, err := cluster.FindReplicationGroupByID(ctx, r.ElastiCache, id)
+func (r *Handler) deleteGroup(ctx context.Context, id string, out *Output) error {
+	g, err := replicationgroup.FindByID(ctx, r.ElastiCache, id)
 	if failure.NameOf(err) == failure.NotFound {
 		out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id)
 		return nil
@@ -126,7 +126,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 		return err
 	}
 	status := aws.ToString(g.Status)
-	if status == cluster.StatusDeleting {
+	if status == replicationgroup.StatusDeleting {
 		out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id+" (deleting)")
 		return nil
 	}
@@ -137,7 +137,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 	if r.Now != nil {
 		now = r.Now
 	}
-	if status != cluster.StatusCreateFailed {
+	if status != replicationgroup.StatusCreateFailed {
 		out.FinalSnapshot = id + "-final-" + now().UTC().Format("20060102-150405")
 		in.FinalSnapshotIdentifier = aws.String(out.FinalSnapshot)
 	}
@@ -149,7 +149,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 		_, err = r.ElastiCache.DeleteReplicationGroup(ctx, in)
 	}
 	if err != nil {
-		if cluster.IsNotFound(err) {
+		if replicationgroup.IsNotFound(err) {
 			out.AlreadyGone = append(out.AlreadyGone, "replication-group "+id)
 			out.FinalSnapshot = ""
 			return nil
@@ -160,7 +160,7 @@ func (r *Remover) deleteGroup(ctx context.Context, id string, out *Output) error
 	return nil
 }
 
-func (r *Remover) deleteSecret(ctx context.Context, name string, window int64, out *Output) error {
+func (r *Handler) deleteSecret(ctx context.Context, name string, window int64, out *Output) error {
 	desc, err := r.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
 	if failure.ErrorCode(err) == "ResourceNotFoundException" {
 		out.AlreadyGone = append(out.AlreadyGone, "secret "+name)

@@ -9,9 +9,9 @@ import (
 
 	"github.com/ecprov/ecprov/internal/alarms"
 	"github.com/ecprov/ecprov/internal/awsfake"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/endpointsecret"
 	"github.com/ecprov/ecprov/internal/profilestore"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 	"github.com/ecprov/ecprov/internal/teardown"
 )
 
@@ -22,21 +22,21 @@ func TestTeardownRemovesEverythingAndToleratesARerun(t *testing.T) {
 	}
 	ctx := context.Background()
 	ec, sm, cw := awsfake.NewElastiCache(), awsfake.NewSecretsManager(), awsfake.NewCloudWatch()
-	if _, err := (&cluster.Creator{EC2: awsfake.DevNetwork(), ElastiCache: ec}).CreateCluster(ctx, cluster.CreateClusterInput{Profile: raw}); err != nil {
+	if _, err := (&replicationgroup.Handler{EC2: awsfake.DevNetwork(), ElastiCache: ec}).Handle(ctx, replicationgroup.Input{Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&endpointsecret.Publisher{ElastiCache: ec, Secrets: sm}).Publish(ctx, endpointsecret.Input{Profile: raw}); err != nil {
+	if _, err := (&endpointsecret.Handler{ElastiCache: ec, Secrets: sm}).Handle(ctx, endpointsecret.Input{Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
-	am := &alarms.Manager{ElastiCache: ec, CloudWatch: cw}
-	if _, err := am.Ensure(ctx, alarms.Input{Profile: raw}); err != nil {
+	am := &alarms.Handler{ElastiCache: ec, CloudWatch: cw}
+	if _, err := am.Handle(ctx, alarms.Input{Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
-	store := &profilestore.Store{Secrets: sm}
+	store := &profilestore.Handler{Secrets: sm}
 	if _, err := store.Handle(ctx, profilestore.Input{Action: "save", Profile: raw}); err != nil {
 		t.Fatal(err)
 	}
-	r := &teardown.Remover{ElastiCache: ec, Alarms: am, Secrets: sm, Profiles: store,
+	r := &teardown.Handler{ElastiCache: ec, Alarms: am, Secrets: sm, Profiles: store,
 		Now: func() time.Time { return time.Date(2026, 11, 26, 13, 5, 0, 0, time.UTC) }}
 	run := func(step string) teardown.Output {
 		t.Helper()

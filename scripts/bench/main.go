@@ -61,7 +61,7 @@ type Results map[string]any
 
 func main() {
 	runs := flag.Int("runs", 10, "repetitions per timed figure (cold starts per function, creations)")
-	only := flag.String("only", "", "comma-separated sections to run (default all): artifacts, emulator, lambda, orchestration, polling, scale, demo")
+	only := flag.String("only", "", "comma-separated sections to run (default all): artifacts, emulator, lambda, orchestration, polling, scale, limits, demo")
 	flag.Parse()
 	want := func(s string) bool { return *only == "" || strings.Contains(","+*only+",", ","+s+",") }
 
@@ -106,6 +106,11 @@ func main() {
 		figs, err := scaleProvision(10)
 		check("scale", err)
 		res["provision_10_envs"] = figs
+	}
+	if want("limits") {
+		figs, err := limitsUnderLoad(50)
+		check("limits", err)
+		res["emulator_limits"] = figs
 	}
 	if want("demo") {
 		s, err := demoSeconds()

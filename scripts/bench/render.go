@@ -58,6 +58,8 @@ func render(res Results) string {
 		p("Not measured yet.\n")
 	}
 
+	renderLimits(p, res)
+
 	p("\n## Lambda start-up under the Runtime Interface Emulator\n\n")
 	p("Command: `make build-local && go run ./scripts/bench -only lambda`. Each function's\n")
 	p("host-built `bootstrap` runs under the AWS Lambda Runtime Interface Emulator; INIT is\n")
@@ -175,4 +177,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// renderLimits: the emulator's memory under 50 concurrent maximal requests
+// (README, Security: the request bounds).
+func renderLimits(p func(string, ...any), res Results) {
+	p("\n## Emulator: 50 concurrent maximal requests per protocol, and its memory\n\n")
+	p("Command: `make ecprov && go run ./scripts/bench -only limits`. `bin/ecprov local up`\n")
+	p("runs as its own process; for each protocol, 50 requests of the largest body the\n")
+	p("router takes for that service (`server.BodyLimit`: 1 MiB, 70 MiB for Lambda's\n")
+	p("CreateFunction) are sent at once. Bodies are held within a 64 MiB budget, so a\n")
+	p("request over it waits its turn or gets a retryable 503 after 10 s. Peak RSS is the\n")
+	p("emulator process's `VmHWM` after each batch (cumulative).\n\n")
+	var lim map[string]any
+	if !decode(res["emulator_limits"], &lim) {
+		p("Not measured yet.\n")
+		return
+	}
+	p("| protocol | body | wall time | answers | peak RSS |\n|---|---:|---:|---|---:|\n")
+	rows, _ := lim["rows"].([]any)
+	for _, r := range rows {
+		row, _ := r.(map[string]any)
+		st, _ := json.Marshal(row["statuses"])
+		p("| %v | %s B | %.2f s | `%s` | %.1f MB |\n", row["protocol"], commas(row["body_bytes"].(float64)), row["wall_s"], st, row["peak_rss_mb"])
+	}
+	p("\nIdle RSS before the batches: %v MB.\n", lim["emulator_rss_idle_mb"])
 }

@@ -27,28 +27,28 @@ import (
 
 	"github.com/ecprov/ecprov/emulator"
 	"github.com/ecprov/ecprov/internal/alarms"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/endpointsecret"
 	"github.com/ecprov/ecprov/internal/failure"
 	"github.com/ecprov/ecprov/internal/profilestore"
 	"github.com/ecprov/ecprov/internal/readiness"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 	"github.com/ecprov/ecprov/internal/teardown"
 )
 
 // env is one emulator and the handlers wired to it with real SDK clients.
 type env struct {
-	emu     *emulator.Emulator
-	cfg     aws.Config
-	ec      *elasticache.Client
-	sm      *secretsmanager.Client
-	creator *cluster.Creator
-	waiter  *readiness.Waiter
-	pub     *endpointsecret.Publisher
-	alarms  *alarms.Manager
-	remover *teardown.Remover
-	tlsConf *tls.Config
-	profile json.RawMessage
-	groupID string
+	emu           *emulator.Emulator
+	cfg           aws.Config
+	ec            *elasticache.Client
+	sm            *secretsmanager.Client
+	createcluster *replicationgroup.Handler
+	waitready     *readiness.Handler
+	publishsecret *endpointsecret.Handler
+	alarms        *alarms.Handler
+	teardown      *teardown.Handler
+	tlsConf       *tls.Config
+	profile       json.RawMessage
+	groupID       string
 }
 
 func start(t *testing.T) *env {
@@ -79,17 +79,17 @@ func start(t *testing.T) *env {
 	}
 	ec := elasticache.NewFromConfig(cfg)
 	sm := secretsmanager.NewFromConfig(cfg)
-	am := &alarms.Manager{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
+	am := &alarms.Handler{ElastiCache: ec, CloudWatch: cloudwatch.NewFromConfig(cfg), Log: log}
 	return &env{
 		emu: emu, cfg: cfg, ec: ec, sm: sm,
-		creator: &cluster.Creator{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
-		waiter:  &readiness.Waiter{ElastiCache: ec, Log: log},
-		pub:     &endpointsecret.Publisher{ElastiCache: ec, Secrets: sm, Log: log},
-		alarms:  am,
-		remover: &teardown.Remover{ElastiCache: ec, Alarms: am, Secrets: sm, Profiles: &profilestore.Store{Secrets: sm, Log: log}, Log: log},
-		tlsConf: emu.CA().ClientTLSConfig(),
-		profile: raw,
-		groupID: "audio-pipeline-dev",
+		createcluster: &replicationgroup.Handler{EC2: ec2.NewFromConfig(cfg), ElastiCache: ec, Log: log},
+		waitready:     &readiness.Handler{ElastiCache: ec, Log: log},
+		publishsecret: &endpointsecret.Handler{ElastiCache: ec, Secrets: sm, Log: log},
+		alarms:        am,
+		teardown:      &teardown.Handler{ElastiCache: ec, Alarms: am, Secrets: sm, Profiles: &profilestore.Handler{Secrets: sm, Log: log}, Log: log},
+		tlsConf:       emu.CA().ClientTLSConfig(),
+		profile:       raw,
+		groupID:       "audio-pipeline-dev",
 	}
 }
 
@@ -99,7 +99,7 @@ func (e *env) waitReady(t *testing.T) readiness.Output {
 	deadline := time.Now().Add(10 * time.Second)
 	var poll readiness.Poll
 	for time.Now().Before(deadline) {
-		out, err := e.waiter.WaitReady(context.Background(), readiness.Input{ReplicationGroupID: e.groupID, Poll: poll})
+		out, err := e.waitready.Handle(context.Background(), readiness.Input{ReplicationGroupID: e.groupID, Poll: poll})
 		if err != nil {
 			t.Fatalf("waitready: %v", err)
 		}
@@ -113,19 +113,19 @@ func (e *env) waitReady(t *testing.T) readiness.Output {
 	return readiness.Output{}
 }
 
-func (e *env) provision(t *testing.T) (cluster.CreateClusterOutput, readiness.Output, endpointsecret.Output, alarms.Output) {
+func (e *env) provision(t *testing.T) (replicationgroup.Output, readiness.Output, endpointsecret.Output, alarms.Output) {
 	t.Helper()
 	ctx := context.Background()
-	created, err := e.creator.CreateCluster(ctx, cluster.CreateClusterInput{Profile: e.profile})
+	created, err := e.createcluster.Handle(ctx, replicationgroup.Input{Profile: e.profile})
 	if err != nil {
 		t.Fatalf("createcluster: %v", err)
 	}
 	ready := e.waitReady(t)
-	secret, err := e.pub.Publish(ctx, endpointsecret.Input{Profile: e.profile})
+	secret, err := e.publishsecret.Handle(ctx, endpointsecret.Input{Profile: e.profile})
 	if err != nil {
 		t.Fatalf("publishsecret: %v", err)
 	}
-	al, err := e.alarms.Ensure(ctx, alarms.Input{Profile: e.profile})
+	al, err := e.alarms.Handle(ctx, alarms.Input{Profile: e.profile})
 	if err != nil {
 		t.Fatalf("alarms: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	ctx := context.Background()
 
 	created, ready, secret, al := e.provision(t)
-	if created.Action != cluster.ActionCreated || !secret.Created || len(al.AlarmNames) != 6 {
+	if created.Action != replicationgroup.ActionCreated || !secret.Created || len(al.AlarmNames) != 6 {
 		t.Fatalf("first run: create %s, secret %+v, alarms %d", created.Action, secret, len(al.AlarmNames))
 	}
 	doc := e.document(t)
@@ -189,7 +189,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 
 	// A re-run changes nothing: no modification, no secret version, no alarm write.
 	again, _, secret2, al2 := e.provision(t)
-	if again.Action != cluster.ActionUnchanged || len(again.Changes) != 0 || secret2.Changed || secret2.VersionID != secret.VersionID || al2.Changed {
+	if again.Action != replicationgroup.ActionUnchanged || len(again.Changes) != 0 || secret2.Changed || secret2.VersionID != secret.VersionID || al2.Changed {
 		t.Fatalf("re-run changed things: create %+v, secret %+v, alarms %+v", again, secret2, al2)
 	}
 
@@ -207,8 +207,8 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	if v, _ := node.ConfigGet(ctx, "timeout").Result(); v["timeout"] != "0" {
 		t.Fatalf("the drift did not reach the server: %v", v)
 	}
-	repaired, err := e.creator.CreateCluster(ctx, cluster.CreateClusterInput{Profile: e.profile})
-	if err != nil || repaired.Action != cluster.ActionModified || repaired.Changes[0].Field != "parameters.timeout" {
+	repaired, err := e.createcluster.Handle(ctx, replicationgroup.Input{Profile: e.profile})
+	if err != nil || repaired.Action != replicationgroup.ActionModified || repaired.Changes[0].Field != "parameters.timeout" {
 		t.Fatalf("repair: %+v %v", repaired, err)
 	}
 	if v, _ := node.ConfigGet(ctx, "timeout").Result(); v["timeout"] != "300" {
@@ -221,7 +221,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	}
 	waitPrimary(t, e, "audio-pipeline-dev-002")
 	e.waitReady(t)
-	moved, err := e.pub.Publish(ctx, endpointsecret.Input{Profile: e.profile})
+	moved, err := e.publishsecret.Handle(ctx, endpointsecret.Input{Profile: e.profile})
 	if err != nil || !moved.Changed || e.document(t).CurrentPrimaryNode != "audio-pipeline-dev-002" {
 		t.Fatalf("secret after TestFailover: %+v %v", moved, err)
 	}
@@ -234,7 +234,7 @@ func TestProvisionRerunDriftFailoverDelete(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		out, err := e.waiter.WaitReady(ctx, readiness.Input{ReplicationGroupID: e.groupID, UntilDeleted: true})
+		out, err := e.waitready.Handle(ctx, readiness.Input{ReplicationGroupID: e.groupID, UntilDeleted: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestKilledPrimaryFailsOverAndTheSecretFollows(t *testing.T) {
 		t.Fatalf("write through the primary endpoint after failover: %v", err)
 	}
 	e.waitReady(t)
-	out, err := e.pub.Publish(ctx, endpointsecret.Input{Profile: e.profile})
+	out, err := e.publishsecret.Handle(ctx, endpointsecret.Input{Profile: e.profile})
 	if err != nil || !out.Changed || e.document(t).CurrentPrimaryNode != "audio-pipeline-dev-002" {
 		t.Fatalf("secret after failover: %+v %v", out, err)
 	}
@@ -300,7 +300,7 @@ func TestBadNetworkCreatesNothing(t *testing.T) {
 	_ = json.Unmarshal(e.profile, &m)
 	m["network"].(map[string]any)["securityGroupIds"] = []string{"sg-0ec000000000f0001"}
 	bad, _ := json.Marshal(m)
-	_, err := e.creator.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: bad})
+	_, err := e.createcluster.Handle(context.Background(), replicationgroup.Input{Profile: bad})
 	if failure.NameOf(err) != failure.NetworkCheckFailed || !strings.Contains(err.Error(), "0.0.0.0/0") {
 		t.Fatalf("err = %v", err)
 	}
@@ -319,7 +319,7 @@ func (e *env) teardownStep(t *testing.T, step string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, err := e.remover.Handle(context.Background(), teardown.Input{Step: step, Profile: e.profile})
+		_, err := e.teardown.Handle(context.Background(), teardown.Input{Step: step, Profile: e.profile})
 		if err == nil {
 			return
 		}
@@ -334,8 +334,8 @@ func waitPrimary(t *testing.T, e *env, want string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		g, err := cluster.FindReplicationGroupByID(context.Background(), e.ec, e.groupID)
-		if err == nil && cluster.TopologyOf(g).CurrentPrimary == want {
+		g, err := replicationgroup.FindByID(context.Background(), e.ec, e.groupID)
+		if err == nil && replicationgroup.TopologyOf(g).CurrentPrimary == want {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -99,21 +100,13 @@ func WriteError(w http.ResponseWriter, version string, e Error) {
 // operation without input members. Timestamps may be epoch seconds (what
 // SDKs send) or RFC 3339 strings.
 func Unmarshal(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
+	m, err := DecodeTree(body)
+	if err != nil || m == nil {
 		return err
-	}
-	if _, ok := tree.(map[string]any); !ok {
-		return fmt.Errorf("request body is %T, want a JSON object", tree)
 	}
 	// encoding/json reads time.Time only from RFC 3339 strings, so epoch
 	// numbers at timestamp positions are rewritten first.
-	tree, err := epochToRFC3339(reflect.TypeOf(v), tree)
+	tree, err := epochToRFC3339(reflect.TypeOf(v), m)
 	if err != nil {
 		return err
 	}
@@ -122,6 +115,50 @@ func Unmarshal(body []byte, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// DecodeTree decodes a request body into a generic tree (map[string]any,
+// []any, string, json.Number, bool), or nil for an empty body. The body
+// must be one JSON object and nothing after it: `{"a":1} xyz` is not a
+// JSON document, and AWS's JSON services answer a body they cannot parse
+// with com.amazon.coral.service#SerializationException (the Smithy
+// awsJson1_0/1_1 protocols; seen from AWS in flexera-public/flexera-plugins
+// issue 106), which Handle and Dispatcher send as SerializationException.
+func DecodeTree(body []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the JSON object at offset %d", end)
+	}
+	m, ok := tree.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("request body is %s, want a JSON object", jsonKind(tree))
+	}
+	return m, nil
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // Marshal encodes v as the JSON protocols do: like encoding/json, except that

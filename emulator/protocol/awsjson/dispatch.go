@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
 
 // Operation is one operation of a service: it decodes the request body,
@@ -55,6 +57,12 @@ type Dispatcher struct {
 	// which imports it).
 	Log       *slog.Logger
 	RequestID func(context.Context) string
+	// Model, when set, is the service's API model (trimmed to the
+	// operations served); a request that breaks a constraint of its input
+	// shape is refused before the operation runs, with ValidationCode
+	// ("ValidationException" when empty) and AWS's message.
+	Model          *apimodel.Model
+	ValidationCode string
 }
 
 // Operation names the operation of r, or "" if r is not for this service.
@@ -85,6 +93,10 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.WriteError(w, r, http.StatusBadRequest, "SerializationException", err.Error())
 		return
 	}
+	if e, ok := d.validate(name, body); !ok {
+		WriteError(w, d.Version, e)
+		return
+	}
 	out, err := op(r.Context(), body)
 	if err != nil {
 		var se ServiceError
@@ -96,4 +108,38 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteResult(w, d.Version, out)
+}
+
+// validate parses the body and checks it against the operation's input
+// shape, as AWS's front end does before the service sees a request.
+func (d *Dispatcher) validate(operation string, body []byte) (Error, bool) {
+	tree, err := DecodeTree(body)
+	if err != nil {
+		return Error{Status: http.StatusBadRequest, Type: "SerializationException", Message: "Cannot parse the request body: " + err.Error()}, false
+	}
+	if d.Model == nil {
+		return Error{}, true
+	}
+	in, err := d.Model.Input(operation)
+	if err != nil {
+		return Error{}, true // an operation without input members
+	}
+	vs := in.Validate(nonNil(tree), apimodel.Options{Required: true})
+	if len(vs) == 0 {
+		return Error{}, true
+	}
+	code := d.ValidationCode
+	if code == "" {
+		code = "ValidationException"
+	}
+	return Error{Status: http.StatusBadRequest, Type: code, Message: apimodel.Message(vs)}, false
+}
+
+// nonNil makes an empty body an empty object, so that its required
+// members are reported missing.
+func nonNil(tree map[string]any) map[string]any {
+	if tree == nil {
+		return map[string]any{}
+	}
+	return tree
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
 
 // Params holds the parameters of one Query request: the form-encoded POST
@@ -94,16 +96,18 @@ func (p Params) Bool(name string) (*bool, error) {
 	return nil, &ParamError{Name: name, Value: p.values.Get(name), Want: "a boolean (true or false)"}
 }
 
-// Int parses an optional integer.
+// Int parses an optional integer. The Query APIs' Integer is 32 bits
+// wide, so a value outside it does not parse.
 func (p Params) Int(name string) (*int, error) {
 	if !p.Has(name) {
 		return nil, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(p.values.Get(name)))
+	n, err := strconv.ParseInt(strings.TrimSpace(p.values.Get(name)), 10, 32)
 	if err != nil {
-		return nil, &ParamError{Name: name, Value: p.values.Get(name), Want: "an integer"}
+		return nil, &ParamError{Name: name, Value: p.values.Get(name), Want: "an integer from -2147483648 to 2147483647"}
 	}
-	return &n, nil
+	i := int(n)
+	return &i, nil
 }
 
 // Time parses an optional ISO 8601 timestamp (the SDKs send RFC 3339).
@@ -118,6 +122,23 @@ func (p Params) Time(name string) (*time.Time, error) {
 		}
 	}
 	return nil, &ParamError{Name: name, Value: s, Want: "an ISO 8601 timestamp such as 2024-01-02T15:04:05Z"}
+}
+
+// Violations checks the parameters against the input shape of their
+// Action in m, the service's API model: the length, value, item, enum and
+// pattern constraints AWS's front end enforces (ec2 reads them in EC2's
+// dialect). Missing required parameters are left to the operation, which
+// answers them with the service's own error (MissingParameter). An action
+// m does not hold has nothing to check.
+func (p Params) Violations(m *apimodel.Model, ec2 bool) []apimodel.Violation {
+	if m == nil {
+		return nil
+	}
+	in, err := m.Input(p.Action())
+	if err != nil {
+		return nil
+	}
+	return in.Validate(in.FromQuery(p.values, ec2), apimodel.Options{})
 }
 
 // ParamError says a parameter did not parse; services turn it into their

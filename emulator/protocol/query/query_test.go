@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ecprov/ecprov/emulator/protocol/query"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
 
 func parse(t *testing.T, body string) query.Params {
@@ -94,6 +95,13 @@ func TestScalars(t *testing.T) {
 	}
 	if _, err := p.Int("Bad"); err == nil {
 		t.Fatal("Int(Bad) accepted x")
+	}
+	// The Query APIs' Integer is 32 bits.
+	wide := parse(t, "Max=2147483647&Min=-2147483648&Over=2147483648&Huge=9223372036854775807")
+	for name, ok := range map[string]bool{"Max": true, "Min": true, "Over": false, "Huge": false} {
+		if _, err := wide.Int(name); (err == nil) != ok {
+			t.Errorf("Int(%s) error %v, want ok %v", name, err, ok)
+		}
 	}
 	if tm, err := p.Time("When"); err != nil || tm.Hour() != 3 {
 		t.Fatalf("When = %v, %v", tm, err)
@@ -183,5 +191,41 @@ func TestNewRequestID(t *testing.T) {
 	a, b := query.NewRequestID(), query.NewRequestID()
 	if a == b || len(a) != 36 || a[14] != '4' {
 		t.Fatalf("request ids %q %q", a, b)
+	}
+}
+
+// thingModel is a Query model in botocore's format.
+const thingModel = `{"metadata":{"apiVersion":"2020-01-01","protocol":"query"},
+ "operations":{"CreateThing":{"name":"CreateThing","input":{"shape":"CreateThingMessage"}}},
+ "shapes":{"CreateThingMessage":{"type":"structure","required":["Name"],"members":{
+     "Name":{"shape":"NameType"},"Tags":{"shape":"TagList"},"Mode":{"shape":"Mode"}}},
+   "NameType":{"type":"string","max":5},
+   "Mode":{"type":"string","enum":["on","off"]},
+   "TagList":{"type":"list","member":{"shape":"Tag","locationName":"Tag"}},
+   "Tag":{"type":"structure","members":{"Key":{"shape":"NameType"}}}}}`
+
+func TestViolations(t *testing.T) {
+	m := apimodel.MustParse([]byte(thingModel))
+	tests := []struct{ body, want string }{
+		{"Action=CreateThing&Name=abc&Tags.Tag.1.Key=k&Mode=on", ""},
+		// Required members are the operation's to report (MissingParameter).
+		{"Action=CreateThing", ""},
+		{"Action=CreateThing&Name=abcdef", "1 validation error detected: Value 'abcdef' at 'name' failed to satisfy constraint: Member must have length less than or equal to 5"},
+		{"Action=CreateThing&Tags.Tag.2.Key=abcdef&Mode=up", "2 validation errors detected: Value 'abcdef' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 5; " +
+			"Value 'up' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [on, off]"},
+		{"Action=OtherThing&Name=abcdef", ""},
+	}
+	for _, tt := range tests {
+		vs := parse(t, tt.body).Violations(m, false)
+		got := ""
+		if len(vs) > 0 {
+			got = apimodel.Message(vs)
+		}
+		if got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.body, got, tt.want)
+		}
+	}
+	if vs := parse(t, "Action=CreateThing&Name=abcdef").Violations(nil, false); vs != nil {
+		t.Errorf("no model, no checks: %v", vs)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -30,8 +31,9 @@ const (
 )
 
 var (
-	encMode cbor.EncMode
-	decMode cbor.DecMode
+	encMode  cbor.EncMode
+	decMode  cbor.DecMode
+	treeMode cbor.DecMode // decodes maps to map[string]any, for validation
 )
 
 func init() {
@@ -43,11 +45,15 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
-	decMode, err = cbor.DecOptions{
+	decOpts := cbor.DecOptions{
 		// Timestamps arrive as tag 1; plain numbers are accepted too.
 		TimeTag: cbor.DecTagOptional,
-	}.DecMode()
-	if err != nil {
+	}
+	if decMode, err = decOpts.DecMode(); err != nil {
+		panic(err)
+	}
+	decOpts.DefaultMapType = reflect.TypeFor[map[string]any]()
+	if treeMode, err = decOpts.DecMode(); err != nil {
 		panic(err)
 	}
 }
@@ -81,6 +87,24 @@ func Unmarshal(body []byte, v any) error {
 		return nil
 	}
 	return decMode.Unmarshal(body, v)
+}
+
+// DecodeTree decodes a request body into a generic tree (map[string]any,
+// []any, string, numbers, []byte, bool), or nil for an empty body. Like
+// Unmarshal, it refuses anything after the one CBOR map of the body.
+func DecodeTree(body []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	var tree any
+	if err := treeMode.Unmarshal(body, &tree); err != nil {
+		return nil, err
+	}
+	m, ok := tree.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("request body is a CBOR %T, want a map", tree)
+	}
+	return m, nil
 }
 
 // Marshal encodes v as this protocol does.

@@ -87,3 +87,31 @@ func TestWriteResponses(t *testing.T) {
 		t.Errorf("empty body: %v", err)
 	}
 }
+
+// TestTrailingData: a body is one CBOR map and nothing after it, as for
+// the JSON protocols; both decoders refuse the rest.
+func TestTrailingData(t *testing.T) {
+	body, err := Marshal(map[string]any{"Name": "x", "Max": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := DecodeTree(body)
+	if err != nil || tree["Name"] != "x" {
+		t.Fatalf("DecodeTree = %v, %v", tree, err)
+	}
+	junk := append(bytes.Clone(body), 0x61, 'x')
+	var v struct{ Name string }
+	if err := Unmarshal(junk, &v); err == nil {
+		t.Errorf("Unmarshal accepted data after the map: %+v", v)
+	}
+	if _, err := DecodeTree(junk); err == nil {
+		t.Error("DecodeTree accepted data after the map")
+	}
+	notMap, _ := Marshal([]string{"x"})
+	if _, err := DecodeTree(notMap); err == nil {
+		t.Error("DecodeTree accepted an array")
+	}
+	if tree, err := DecodeTree(nil); tree != nil || err != nil {
+		t.Errorf("DecodeTree(empty) = %v, %v", tree, err)
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,8 +25,9 @@ type input struct {
 }
 
 type output struct {
-	PID int               `json:"pid"`
-	Env map[string]string `json:"env,omitempty"`
+	PID   int               `json:"pid"`
+	Child int               `json:"child,omitempty"`
+	Env   map[string]string `json:"env,omitempty"`
 }
 
 func main() {
@@ -54,6 +58,22 @@ func main() {
 			}
 		}
 		out := output{PID: os.Getpid(), Env: map[string]string{}}
+		if in.Mode == "spawn" || in.Mode == "spawn-sleep" {
+			// A child in a session of its own, as a daemonising helper
+			// would be: out of reach of the RIE's process-group kill.
+			child := exec.Command("sleep", "600")
+			child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			if err := child.Start(); err != nil {
+				return nil, err
+			}
+			out.Child = child.Process.Pid
+			if in.Mode == "spawn-sleep" { // a time-out hides the result: the pid goes to a file
+				if err := os.WriteFile(in.Path, []byte(strconv.Itoa(out.Child)), 0o644); err != nil {
+					return nil, err
+				}
+				time.Sleep(time.Duration(in.SleepMs) * time.Millisecond)
+			}
+		}
 		for _, k := range in.Env {
 			out.Env[k] = os.Getenv(k)
 		}

@@ -1,4 +1,4 @@
-package cluster_test
+package replicationgroup_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecprov/ecprov/internal/awsfake"
-	"github.com/ecprov/ecprov/internal/cluster"
 	"github.com/ecprov/ecprov/internal/failure"
+	"github.com/ecprov/ecprov/internal/replicationgroup"
 )
 
 const rgID = "audio-pipeline-dev"
@@ -39,10 +39,10 @@ func devProfile(t *testing.T, edit func(m map[string]any)) json.RawMessage {
 	return out
 }
 
-func newCreator() (*cluster.Creator, *awsfake.ElastiCache, *awsfake.EC2) {
+func newHandler() (*replicationgroup.Handler, *awsfake.ElastiCache, *awsfake.EC2) {
 	ec := awsfake.NewElastiCache()
 	net := awsfake.DevNetwork()
-	return &cluster.Creator{EC2: net, ElastiCache: ec}, ec, net
+	return &replicationgroup.Handler{EC2: net, ElastiCache: ec}, ec, net
 }
 
 func mutating(calls []string) []string {
@@ -68,13 +68,13 @@ func errorName(t *testing.T, err error) string {
 }
 
 func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
-	out, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Action != cluster.ActionCreated {
+	if out.Action != replicationgroup.ActionCreated {
 		t.Fatalf("action = %s, want created", out.Action)
 	}
 	wantCalls := []string{"CreateCacheParameterGroup", "ModifyCacheParameterGroup", "CreateCacheSubnetGroup", "CreateReplicationGroup"}
@@ -98,22 +98,22 @@ func TestCreatePathThenSecondRunMakesNoMutatingCall(t *testing.T) {
 		t.Errorf("group tags = %v (R12)", tags)
 	}
 
-	again, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+	again, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := mutating(ec.Names()); len(got) != 0 {
 		t.Fatalf("second run made mutating calls %v", got)
 	}
-	if again.Action != cluster.ActionUnchanged || len(again.Changes) != 0 {
+	if again.Action != replicationgroup.ActionUnchanged || len(again.Changes) != 0 {
 		t.Fatalf("second run: action %s, changes %v", again.Action, again.Changes)
 	}
 }
 
 func TestDriftIsRepaired(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
-	if _, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	// Someone changes things by hand.
@@ -123,11 +123,11 @@ func TestDriftIsRepaired(t *testing.T) {
 	ec.Tags[aws.ToString(ec.Groups[rgID].ARN)]["Environment"] = "scratch"
 	ec.Names()
 
-	out, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Action != cluster.ActionModified {
+	if out.Action != replicationgroup.ActionModified {
 		t.Fatalf("action = %s", out.Action)
 	}
 	var fields []string
@@ -145,22 +145,22 @@ func TestDriftIsRepaired(t *testing.T) {
 	if ec.Params[rgID+"-redis7"]["timeout"] != "300" || aws.ToInt32(ec.Groups[rgID].SnapshotRetentionLimit) != 7 || ec.Nodes[rgID].MaintenanceWindow != "sun:05:00-sun:06:00" {
 		t.Errorf("not repaired: timeout %s retention %d window %s", ec.Params[rgID+"-redis7"]["timeout"], aws.ToInt32(ec.Groups[rgID].SnapshotRetentionLimit), ec.Nodes[rgID].MaintenanceWindow)
 	}
-	third, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)})
-	if err != nil || third.Action != cluster.ActionUnchanged {
+	third, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
+	if err != nil || third.Action != replicationgroup.ActionUnchanged {
 		t.Fatalf("after repair: %v %v", third.Action, err)
 	}
 }
 
 func TestImmutableDifferenceIsNamed(t *testing.T) {
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ctx := context.Background()
-	if _, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+	if _, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 		t.Fatal(err)
 	}
 	ec.Groups[rgID].AtRestEncryptionEnabled = aws.Bool(false)
 	ec.Groups[rgID].SnapshotRetentionLimit = aws.Int32(2)
 
-	_, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+	_, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil)})
 	if got := errorName(t, err); got != failure.ImmutableSettingChanged {
 		t.Fatalf("error name = %q, want ImmutableSettingChanged (%v)", got, err)
 	}
@@ -171,7 +171,7 @@ func TestImmutableDifferenceIsNamed(t *testing.T) {
 		t.Error("the mutable drift was not repaired alongside")
 	}
 
-	out, err := c.CreateCluster(ctx, cluster.CreateClusterInput{Profile: devProfile(t, nil), ReportImmutable: true})
+	out, err := c.Handle(ctx, replicationgroup.Input{Profile: devProfile(t, nil), ReportImmutable: true})
 	if err != nil {
 		t.Fatalf("reportImmutable: %v", err)
 	}
@@ -182,16 +182,16 @@ func TestImmutableDifferenceIsNamed(t *testing.T) {
 
 func TestStatusesThatStopProvisioning(t *testing.T) {
 	for status, want := range map[string]string{
-		cluster.StatusCreateFailed: failure.CreateFailed,
-		cluster.StatusDeleting:     failure.GroupBeingDeleted,
+		replicationgroup.StatusCreateFailed: failure.CreateFailed,
+		replicationgroup.StatusDeleting:     failure.GroupBeingDeleted,
 	} {
-		c, ec, _ := newCreator()
-		if _, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, nil)}); err != nil {
+		c, ec, _ := newHandler()
+		if _, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)}); err != nil {
 			t.Fatal(err)
 		}
 		ec.Groups[rgID].Status = aws.String(status)
 		ec.Names()
-		_, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+		_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 		if got := errorName(t, err); got != want {
 			t.Errorf("%s: error %q, want %q", status, got, want)
 		}
@@ -213,22 +213,22 @@ func TestTransientErrorsSurfaceAsRetryable(t *testing.T) {
 	}
 	for name, injected := range cases {
 		t.Run(name, func(t *testing.T) {
-			c, ec, _ := newCreator()
+			c, ec, _ := newHandler()
 			ec.FailNext("CreateReplicationGroup", injected)
-			_, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+			_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 			if got := errorName(t, err); got != failure.RetryableAWSError {
 				t.Fatalf("error name = %q, want RetryableAWSError (%v)", got, err)
 			}
 			// The retry converges.
-			out, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, nil)})
-			if err != nil || out.Action != cluster.ActionCreated {
+			out, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
+			if err != nil || out.Action != replicationgroup.ActionCreated {
 				t.Fatalf("retry: %v %v", out.Action, err)
 			}
 		})
 	}
-	c, ec, _ := newCreator()
+	c, ec, _ := newHandler()
 	ec.FailNext("CreateReplicationGroup", awsfake.APIError("AccessDenied", "not authorized"))
-	_, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, nil)})
+	_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, nil)})
 	if got := errorName(t, err); got != failure.AWSError {
 		t.Fatalf("access denied classified as %q", got)
 	}
@@ -265,11 +265,11 @@ func TestNothingIsCreatedForABadProfileOrNetwork(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, ec, net := newCreator()
+			c, ec, net := newHandler()
 			if tc.network != nil {
 				tc.network(net)
 			}
-			_, err := c.CreateCluster(context.Background(), cluster.CreateClusterInput{Profile: devProfile(t, tc.edit)})
+			_, err := c.Handle(context.Background(), replicationgroup.Input{Profile: devProfile(t, tc.edit)})
 			if got := errorName(t, err); got != tc.wantErr {
 				t.Fatalf("error name = %q, want %q: %v", got, tc.wantErr, err)
 			}

@@ -1,10 +1,9 @@
-package cluster
+package replicationgroup
 
 import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,8 +32,8 @@ type API interface {
 	AddTagsToResource(ctx context.Context, in *elasticache.AddTagsToResourceInput, optFns ...func(*elasticache.Options)) (*elasticache.AddTagsToResourceOutput, error)
 }
 
-// CreateClusterInput is the createcluster event.
-type CreateClusterInput struct {
+// Input is the createcluster event.
+type Input struct {
 	// Profile is the environment profile, as in environments/<env>.json.
 	Profile json.RawMessage `json:"profile"`
 	// ReportImmutable returns immutable differences in the output instead of
@@ -50,8 +49,8 @@ const (
 	ActionInProgress = "in-progress"
 )
 
-// CreateClusterOutput says what createcluster did.
-type CreateClusterOutput struct {
+// Output says what createcluster did.
+type Output struct {
 	ReplicationGroupID string           `json:"replicationGroupId"`
 	Action             string           `json:"action"`
 	Status             string           `json:"status"`
@@ -60,8 +59,8 @@ type CreateClusterOutput struct {
 	Network            preflight.Result `json:"network"`
 }
 
-// Creator runs createcluster.
-type Creator struct {
+// Handler runs the createcluster function.
+type Handler struct {
 	EC2         preflight.API
 	ElastiCache API
 	Log         *slog.Logger
@@ -84,35 +83,35 @@ func ParseProfile(raw json.RawMessage) (*profile.Profile, error) {
 	return p, nil
 }
 
-// CreateCluster validates the profile, checks the network, and ensures the
+// Handle validates the profile, checks the network, and ensures the
 // parameter group, the subnet group and the replication group. A second run
 // against the state the first one left makes no mutating call.
-func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (CreateClusterOutput, error) {
-	log := logging.For(ctx, c.Log)
+func (h *Handler) Handle(ctx context.Context, in Input) (Output, error) {
+	log := logging.For(ctx, h.Log)
 	p, err := ParseProfile(in.Profile)
 	if err != nil {
-		return CreateClusterOutput{}, err
+		return Output{}, err
 	}
-	out := CreateClusterOutput{ReplicationGroupID: p.ReplicationGroupID, Changes: []Change{}, Immutable: []Change{}}
+	out := Output{ReplicationGroupID: p.ReplicationGroupID, Changes: []Change{}, Immutable: []Change{}}
 	log = log.With("replication_group_id", p.ReplicationGroupID, "environment", p.Environment)
 
-	if out.Network, err = preflight.Check(ctx, c.EC2, p); err != nil {
+	if out.Network, err = preflight.Check(ctx, h.EC2, p); err != nil {
 		return out, err
 	}
-	pgChanges, created, err := c.ensureParameterGroup(ctx, p)
+	pgChanges, created, err := h.convergeParameterGroup(ctx, p)
 	if err != nil {
 		return out, err
 	}
 	out.Changes = append(out.Changes, pgChanges...)
-	sgChanges, err := c.ensureSubnetGroup(ctx, p)
+	sgChanges, err := h.convergeSubnetGroup(ctx, p)
 	if err != nil {
 		return out, err
 	}
 	out.Changes = append(out.Changes, sgChanges...)
 
-	group, err := FindReplicationGroupByID(ctx, c.ElastiCache, p.ReplicationGroupID)
+	group, err := FindByID(ctx, h.ElastiCache, p.ReplicationGroupID)
 	if failure.NameOf(err) == failure.NotFound {
-		group, err = c.createGroup(ctx, p)
+		group, err = h.createGroup(ctx, p)
 		if err != nil {
 			return out, err
 		}
@@ -125,7 +124,7 @@ func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (Cre
 		return out, err
 	}
 	out.Status = aws.ToString(group.Status)
-	groupChanges, immutable, err := c.convergeGroup(ctx, p, group)
+	groupChanges, immutable, err := h.convergeGroup(ctx, p, group)
 	if err != nil {
 		return out, err
 	}
@@ -147,40 +146,12 @@ func (c *Creator) CreateCluster(ctx context.Context, in CreateClusterInput) (Cre
 	return out, nil
 }
 
-func (c *Creator) createGroup(ctx context.Context, p *profile.Profile) (*types.ReplicationGroup, error) {
-	d := Desired(p)
-	in := &elasticache.CreateReplicationGroupInput{
-		ReplicationGroupId:          aws.String(p.ReplicationGroupID),
-		ReplicationGroupDescription: aws.String(d.Description),
-		Engine:                      aws.String("redis"),
-		EngineVersion:               aws.String(d.EngineVersion),
-		CacheNodeType:               aws.String(d.NodeType),
-		NumCacheClusters:            aws.Int32(int32(d.NumCacheClusters)),
-		AutomaticFailoverEnabled:    aws.Bool(d.AutomaticFailover),
-		MultiAZEnabled:              aws.Bool(d.MultiAZ),
-		CacheParameterGroupName:     aws.String(d.ParameterGroupName),
-		CacheSubnetGroupName:        aws.String(d.SubnetGroupName),
-		SecurityGroupIds:            d.SecurityGroupIDs,
-		Port:                        aws.Int32(d.Port),
-		AtRestEncryptionEnabled:     aws.Bool(true),
-		TransitEncryptionEnabled:    aws.Bool(true),
-		TransitEncryptionMode:       types.TransitEncryptionMode(d.TransitEncryptionMode),
-		SnapshotRetentionLimit:      aws.Int32(d.SnapshotRetention),
-		SnapshotWindow:              aws.String(d.SnapshotWindow),
-		PreferredMaintenanceWindow:  aws.String(d.MaintenanceWindow),
-		Tags:                        tagsOf(p.Tags),
-	}
-	if d.KMSKeyID != "" {
-		in.KmsKeyId = aws.String(d.KMSKeyID)
-	}
-	if d.NotificationTopicARN != "" {
-		in.NotificationTopicArn = aws.String(d.NotificationTopicARN)
-	}
-	out, err := c.ElastiCache.CreateReplicationGroup(ctx, in)
+func (h *Handler) createGroup(ctx context.Context, p *profile.Profile) (*types.ReplicationGroup, error) {
+	out, err := h.ElastiCache.CreateReplicationGroup(ctx, createInput(p))
 	if err != nil {
 		// Another execution created it between our read and this call.
 		if failure.ErrorCode(err) == "ReplicationGroupAlreadyExists" {
-			return FindReplicationGroupByID(ctx, c.ElastiCache, p.ReplicationGroupID)
+			return FindByID(ctx, h.ElastiCache, p.ReplicationGroupID)
 		}
 		return nil, failure.AWS(err, "create replication group "+p.ReplicationGroupID)
 	}
@@ -190,7 +161,7 @@ func (c *Creator) createGroup(ctx context.Context, p *profile.Profile) (*types.R
 // convergeGroup compares the group with the profile and applies what can be
 // changed in place. A group that is busy is left alone; the change is
 // reported as retryable so that the state machine comes back later.
-func (c *Creator) convergeGroup(ctx context.Context, p *profile.Profile, g *types.ReplicationGroup) ([]Change, []Change, error) {
+func (h *Handler) convergeGroup(ctx context.Context, p *profile.Profile, g *types.ReplicationGroup) ([]Change, []Change, error) {
 	status := aws.ToString(g.Status)
 	switch status {
 	case StatusCreateFailed:
@@ -202,82 +173,25 @@ func (c *Creator) convergeGroup(ctx context.Context, p *profile.Profile, g *type
 	}
 	var member *types.CacheCluster
 	if len(g.MemberClusters) > 0 {
-		m, err := FindCacheClusterByID(ctx, c.ElastiCache, g.MemberClusters[0])
+		m, err := FindCacheClusterByID(ctx, h.ElastiCache, g.MemberClusters[0])
 		if err != nil && failure.NameOf(err) != failure.NotFound {
 			return nil, nil, err
 		}
 		member = m
 	}
-	delta := Diff(Desired(p), Observed(g, member))
+	delta := Diff(Desired(p), Observe(g, member))
 	changes := delta.Modify
 	if in := delta.ModifyInput(p.ReplicationGroupID); in != nil {
 		if status != StatusAvailable {
 			return nil, nil, failure.New(failure.RetryableAWSError, "replication group %s is %s; %d change(s) wait until it is available: %s", p.ReplicationGroupID, status, len(changes), joinChanges(changes))
 		}
-		if _, err := c.ElastiCache.ModifyReplicationGroup(ctx, in); err != nil {
+		if _, err := h.ElastiCache.ModifyReplicationGroup(ctx, in); err != nil {
 			return nil, nil, failure.AWS(err, "modify replication group "+p.ReplicationGroupID)
 		}
 	}
-	tagChanges, err := c.ensureTags(ctx, aws.ToString(g.ARN), "replication-group", p.Tags)
+	tagChanges, err := h.convergeTags(ctx, aws.ToString(g.ARN), "replication-group", p.Tags)
 	if err != nil {
 		return nil, nil, err
 	}
 	return append(changes, tagChanges...), delta.Immutable, nil
-}
-
-func joinChanges(cs []Change) string {
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = c.String()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// ensureTags adds the profile's tags that a resource lacks or has with
-// another value. Tags the resource has beyond the profile's are kept: other
-// tools may own them.
-func (c *Creator) ensureTags(ctx context.Context, arn, resource string, want map[string]string) ([]Change, error) {
-	if arn == "" {
-		return nil, nil
-	}
-	out, err := c.ElastiCache.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: aws.String(arn)})
-	if err != nil {
-		return nil, failure.AWS(err, "list tags of "+arn)
-	}
-	have := map[string]string{}
-	for _, t := range out.TagList {
-		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	missing := map[string]string{}
-	var changes []Change
-	for _, k := range sortedKeys(want) {
-		if v, ok := have[k]; !ok || v != want[k] {
-			missing[k] = want[k]
-			changes = append(changes, Change{Resource: resource, Field: "tags." + k, From: have[k], To: want[k]})
-		}
-	}
-	if len(missing) == 0 {
-		return nil, nil
-	}
-	if _, err := c.ElastiCache.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: tagsOf(missing)}); err != nil {
-		return nil, failure.AWS(err, "tag "+arn)
-	}
-	return changes, nil
-}
-
-func tagsOf(m map[string]string) []types.Tag {
-	out := make([]types.Tag, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
