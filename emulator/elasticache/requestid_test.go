@@ -34,7 +34,7 @@ func TestOneRequestID(t *testing.T) {
 		params.Set("Version", "2015-02-02")
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/", strings.NewReader(params.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/elasticache/aws4_request, SignedHeaders=host, Signature=00")
+		req.Header.Set("Authorization", server.DummyAuthorization("elasticache"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -72,7 +72,7 @@ func TestMissingAction(t *testing.T) {
 	defer ts.Close()
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/", strings.NewReader("Version=2010-03-31&Name=t"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00")
+	req.Header.Set("Authorization", server.DummyAuthorization("sns"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/internal/apimodel"
 )
 
@@ -58,8 +59,7 @@ func (tg Target) Send(t testing.TB, m *apimodel.Model, op string, tree map[strin
 	if err != nil {
 		t.Fatalf("%s: %v", op, err)
 	}
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/"+tg.SigningName+
-		"/aws4_request, SignedHeaders=host, Signature=00")
+	req.Header.Set("Authorization", server.DummyAuthorization(tg.SigningName))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s: %v", op, err)
