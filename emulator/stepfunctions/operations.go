@@ -16,14 +16,29 @@ import (
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
-// maxInputBytes is the most StartExecution takes as input: its shape
-// SensitiveData has max 262144 in the states model (botocore
-// stepfunctions/2016-11-23, StartExecutionInput.input), and "length
-// constraints apply to the payload size, and are expressed as bytes in
-// UTF-8 encoding". A model constraint that fails is a ValidationException,
-// one of StartExecution's errors in the model; its message leaves the value
-// out because the shape is sensitive.
-const maxInputBytes = 262144
+// maxInputBytes is the most StartExecution takes as input: 262,144, the
+// max of its shape SensitiveData in the states model
+// (StartExecutionInput.input), where "length constraints apply to the
+// payload size, and are expressed as bytes in UTF-8 encoding". The
+// dispatcher's model check counts characters, as for every other string;
+// startExecution counts the bytes. Its answer is the model check's: a
+// ValidationException, one of StartExecution's errors in the model, whose
+// message leaves the value out because the shape is sensitive.
+var maxInputBytes = modelMax("StartExecution", "input")
+
+// modelMax is the max the embedded model sets on an operation's input
+// member.
+func modelMax(operation, member string) int {
+	in, err := apiModel.Input(operation)
+	if err != nil {
+		panic(err)
+	}
+	m, ok := in.MemberNamed(member)
+	if !ok || m.Shape.Max == nil {
+		panic(fmt.Sprintf("apimodel.json: %s has no max on %s", operation, member))
+	}
+	return int(*m.Shape.Max)
+}
 
 // validate checks a definition: its shape here, the rest with asl-validator
 // in the runner, as CreateStateMachine does on AWS.
@@ -188,8 +203,7 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 		input = *in.Input
 	}
 	if len(input) > maxInputBytes {
-		return nil, validationError("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d "+
-			"(the input is %d bytes of UTF-8; pass large data by reference, for example an S3 object key)", maxInputBytes, len(input))
+		return nil, validationError("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d", maxInputBytes)
 	}
 	if !json.Valid([]byte(input)) {
 		return nil, clientError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is not valid JSON'")

@@ -11,17 +11,32 @@ package stepfunctions
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's stepfunctions 2016-11-23 model, trimmed to the
+// operations served (internal/apimodel). Every request is checked against
+// its input shape's constraints before an operation runs, as AWS's front
+// end does (StartExecutionInput.input at most 262,144 long among them);
+// TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // Options configure a Service.
 type Options struct {
@@ -99,6 +114,7 @@ func New(opts Options) (*Service, error) {
 		Version:      awsjson.Version10,
 		Service:      "Step Functions",
 		InternalCode: "InternalFailure",
+		Model:        apiModel,
 		Log:          s.log,
 		RequestID:    server.RequestID,
 		Operations: map[string]awsjson.Operation{
@@ -152,6 +168,11 @@ func findNode(modules, node string) (string, string, error) {
 		}
 	}
 	return modules, node, nil
+}
+
+// OperationNames lists the operations served.
+func (s *Service) OperationNames() []string {
+	return slices.Sorted(maps.Keys(s.dispatcher.Operations))
 }
 
 // SigningName implements server.Service.
