@@ -6,7 +6,10 @@
 // state invokes the emulator's Lambda endpoint, so functions run for real
 // and their errors come back with the function's errorType, to be matched
 // by Retry and Catch as on AWS. Wait states and Retry intervals run
-// time-scaled by Options.WaitScale.
+// time-scaled by Options.WaitScale. The runner runs one state per turn of
+// its event loop, so an execution that loops shares it with the others and
+// StopExecution ends it at its next state; an execution fails, as on AWS,
+// when its history reaches 25,000 events.
 package stepfunctions
 
 import (
