@@ -31,6 +31,19 @@ type stateMachine struct {
 	revision   int
 }
 
+// Step Functions ends an execution at 25,000 history events, a hard quota
+// ("Step Functions service quotas", Quotas related to state machine
+// executions). "Avoid reaching the history quota" says how: once the
+// history holds 24,999 events, event 25,000 is ExecutionSucceeded if that
+// is what comes next, and otherwise an ExecutionFailed that ends the
+// execution. Histories from AWS show that event as error States.Runtime
+// with this cause.
+const (
+	maxHistoryEvents  = 25000
+	historyLimitError = "States.Runtime"
+	historyLimitCause = "The execution reached the maximum number of history events (25000)."
+)
+
 type execution struct {
 	arn        string
 	name       string
@@ -45,12 +58,25 @@ type execution struct {
 	cause      *string
 	history    []historyEvent
 	runner     *runner // the runner running it, while it runs
+	// historyLimit is maxHistoryEvents but in tests; atLimit is set when
+	// the history reached it.
+	historyLimit int
+	atLimit      bool
 }
 
 func (x *execution) running() bool { return x.status == StatusRunning }
 
-// add appends an event, numbered after the last one.
+// add appends an event, numbered after the last one. The event that would
+// fill the history ends the execution instead, unless it is the success.
 func (x *execution) add(ts time.Time, ev historyEvent) {
+	switch n := len(x.history); {
+	case n >= x.historyLimit:
+		return
+	case n == x.historyLimit-1 && ev.Type != "ExecutionSucceeded":
+		ev = historyEvent{Type: "ExecutionFailed", ExecutionFailedEventDetails: &errorDetails{Error: ptr(historyLimitError), Cause: ptr(historyLimitCause)}}
+		x.status, x.stop, x.runner, x.atLimit = StatusFailed, ts, nil, true
+		x.output, x.errorName, x.cause = nil, ptr(historyLimitError), ptr(historyLimitCause)
+	}
 	ev.ID = int64(len(x.history) + 1)
 	ev.PreviousEventID = ev.ID - 1
 	ev.Timestamp = ts

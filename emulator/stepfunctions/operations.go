@@ -16,6 +16,30 @@ import (
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
+// maxInputBytes is the most StartExecution takes as input: 262,144, the
+// max of its shape SensitiveData in the states model
+// (StartExecutionInput.input), where "length constraints apply to the
+// payload size, and are expressed as bytes in UTF-8 encoding". The
+// dispatcher's model check counts characters, as for every other string;
+// startExecution counts the bytes. Its answer is the model check's: a
+// ValidationException, one of StartExecution's errors in the model, whose
+// message leaves the value out because the shape is sensitive.
+var maxInputBytes = modelMax("StartExecution", "input")
+
+// modelMax is the max the embedded model sets on an operation's input
+// member.
+func modelMax(operation, member string) int {
+	in, err := apiModel.Input(operation)
+	if err != nil {
+		panic(err)
+	}
+	m, ok := in.MemberNamed(member)
+	if !ok || m.Shape.Max == nil {
+		panic(fmt.Sprintf("apimodel.json: %s has no max on %s", operation, member))
+	}
+	return int(*m.Shape.Max)
+}
+
 // validate checks a definition: its shape here, the rest with asl-validator
 // in the runner, as CreateStateMachine does on AWS.
 func (s *Service) validate(ctx context.Context, definition string) error {
@@ -178,6 +202,9 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 	if in.Input != nil {
 		input = *in.Input
 	}
+	if len(input) > maxInputBytes {
+		return nil, validationError("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d", maxInputBytes)
+	}
 	if !json.Valid([]byte(input)) {
 		return nil, clientError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is not valid JSON'")
 	}
@@ -197,7 +224,8 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 		}
 		return nil, clientError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
-	x := &execution{arn: arn, name: in.Name, machineArn: sm.arn, roleArn: sm.roleArn, input: input, status: StatusRunning, start: now()}
+	x := &execution{arn: arn, name: in.Name, machineArn: sm.arn, roleArn: sm.roleArn, input: input, status: StatusRunning, start: now(),
+		historyLimit: s.historyLimit}
 	x.add(x.start, historyEvent{Type: "ExecutionStarted", ExecutionStartedEventDetails: &executionStartedDetails{
 		Input: ptr(input), InputDetails: noTruncation, RoleArn: sm.roleArn}})
 	s.executions[arn] = x
@@ -224,6 +252,7 @@ func (s *Service) startExecution(ctx context.Context, in *startExecutionInput) (
 			WaitScale:      s.opts.WaitScale,
 			LambdaEndpoint: endpoint,
 			Region:         s.opts.Region,
+			HistoryLimit:   x.historyLimit,
 		})
 	}
 	if err != nil {
@@ -341,9 +370,9 @@ func (s *Service) stopExecution(ctx context.Context, in *stopExecutionInput) (*s
 	s.mu.Unlock()
 	s.log.Info("execution stopped", "executionArn", x.arn, "requestId", server.RequestID(ctx))
 	if r != nil {
-		if err := r.send(map[string]any{"op": "stop", "exec": x.arn}); err != nil {
-			s.log.Warn("telling the runner to stop an execution", "executionArn", x.arn, "error", err)
-		}
+		// The runner abandons the execution's Task invocations, and its
+		// states stop at the next one, a Pass/Choice loop included.
+		s.stopInRunner(r, x.arn)
 	}
 	return &stopExecutionOutput{StopDate: stop}, nil
 }

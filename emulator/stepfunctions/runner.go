@@ -49,6 +49,11 @@ type runnerEvent struct {
 	Cause          *string `json:"cause,omitempty"`
 	Index          int     `json:"index,omitempty"`
 	Attempt        int     `json:"attempt,omitempty"`
+
+	// A stats reply: the executions running, and the state machine loops
+	// (executions', Map iterations', Parallel branches') still stepping.
+	Running int `json:"running,omitempty"`
+	Loops   int `json:"loops,omitempty"`
 }
 
 // startCommand starts an execution in the runner.
@@ -61,10 +66,13 @@ type startCommand struct {
 	WaitScale      float64         `json:"waitScale"`
 	LambdaEndpoint string          `json:"lambdaEndpoint"`
 	Region         string          `json:"region"`
+	HistoryLimit   int             `json:"historyLimit"` // the runner's backstop derives from it
 }
 
 // runner is the Node.js process that runs executions. One serves them all:
-// Node and the interpreter take about 0.2 s and 80 MB to start.
+// Node and the interpreter take about 0.2 s and 80 MB to start. It runs one
+// state per turn of its event loop, so that an execution that loops shares
+// it with the others and a stop ends it at its next state.
 type runner struct {
 	log     *slog.Logger
 	cmd     *exec.Cmd

@@ -4,18 +4,24 @@
 // stdin:  one JSON command per line:
 //           {"op":"validate","req":ID,"definition":{...}}
 //           {"op":"start","exec":ARN,"definition":{...},"input":...,"context":{...},
-//            "waitScale":N,"lambdaEndpoint":URL,"region":R}
+//            "waitScale":N,"lambdaEndpoint":URL,"region":R,"historyLimit":N}
 //           {"op":"stop","exec":ARN}
+//           {"op":"stats","req":ID}
 // stdout: one JSON line per reply ({"req":ID,...}) or execution event
 //         ({"exec":ARN,"type":...,"ts":MS,...}); the Go side turns events into
 //         the execution's history and status.
 // stderr: diagnostics, logged by the Go side.
 //
+// Every state yields to Node's event loop before it runs (see
+// yieldBeforeEachState): the interpreter runs Pass and Choice states on
+// promise continuations alone, so without it a loop of them held the
+// thread, and every other execution and the stop command with it.
+//
 // Task states never reach AWS: every Task runs a local handler that invokes
 // the emulator's Lambda endpoint, so function errors come back with the
 // function's errorType and Retry/Catch match them as on AWS.
 
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -31,7 +37,67 @@ if (!modulesDir) {
   process.exit(2);
 }
 const require = createRequire(path.join(path.dirname(modulesDir), 'package.json'));
-const { StateMachine } = require('aws-local-stepfunctions');
+// loadInterpreter loads aws-local-stepfunctions with one export added:
+// StateExecutor, the class that runs one state, which its bundle keeps to
+// itself. The runner needs it to make every state yield.
+function loadInterpreter() {
+  const file = require.resolve('aws-local-stepfunctions');
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function compileWithStateExecutor(content, filename) {
+    if (filename === file) content += '\n;module.exports.StateExecutor = typeof StateExecutor === "undefined" ? undefined : StateExecutor;\n';
+    return compile.call(this, content, filename);
+  };
+  let lib;
+  try {
+    lib = require('aws-local-stepfunctions');
+  } finally {
+    Module.prototype._compile = compile;
+  }
+  if (typeof lib.StateExecutor?.prototype?.execute !== 'function' || typeof lib.StateMachine?.prototype?.execute !== 'function') {
+    const { version } = require('aws-local-stepfunctions/package.json');
+    process.stderr.write(`runner.mjs: aws-local-stepfunctions ${version} has no StateExecutor.execute or StateMachine.execute; the runner is written for 3.0.x (package-lock.json)\n`);
+    process.exit(2);
+  }
+  return lib;
+}
+
+// loops counts the state machine loops (an execution's, and each Map
+// iteration's and Parallel branch's) still stepping, for the stats op: a
+// stopped execution's loop has ended when it no longer counts.
+let loops = 0;
+const { StateMachine, StateExecutor } = loadInterpreter();
+yieldBeforeEachState();
+
+// yieldBeforeEachState makes every state, nested ones included, wait for a
+// turn of the event loop (setImmediate) before it runs: a budget of one
+// state per turn. Each turn also runs I/O, timers and commands, so a loop
+// of states shares the thread with every other execution instead of
+// holding it, and a stop takes effect at the next state: an aborted
+// execution runs no further state. While the Go side has not read what
+// was written (stdout needs draining), no state runs: the events a loop
+// writes wait in the pipe, not in the runner's memory.
+function yieldBeforeEachState() {
+  let drained = null;
+  const nextTurn = () => {
+    if (!process.stdout.writableNeedDrain) return new Promise((resolve) => setImmediate(resolve));
+    drained ??= new Promise((resolve) => process.stdout.once('drain', () => { drained = null; resolve(); }));
+    return drained;
+  };
+  const execute = StateExecutor.prototype.execute;
+  StateExecutor.prototype.execute = async function executeAfterATurn(input, context, options) {
+    await nextTurn();
+    if (options.abortSignal?.aborted) throw new Error('ecprov emulator: the execution was stopped');
+    return execute.call(this, input, context, options);
+  };
+  const run = StateMachine.prototype.execute;
+  StateMachine.prototype.execute = function countedExecute(...args) {
+    loops++;
+    const done = () => { loops--; };
+    const p = run.apply(this, args);
+    p.then(done, done);
+    return p;
+  };
+}
 
 // Wait states and Retry intervals are time-scaled. The interpreter reads
 // each Wait state's (and Retry field's) override right before it calls
@@ -52,6 +118,13 @@ function armScale(scale) {
   armedScale = scale;
   queueMicrotask(() => { armedScale = null; });
 }
+
+// The runner backs up the Go side's history limit (25,000 events on AWS):
+// the Go side stops an execution when its history is full, but a few
+// runner events (a retry, a caught error) add nothing to the history, so
+// the runner also ends an execution itself after this many times the limit
+// in events of any kind.
+const RUNNER_EVENTS_PER_HISTORY_EVENT = 4;
 
 // The interpreter gives a Task without TimeoutSeconds 60 s; AWS gives it
 // 99999999. The largest delay a Node timer takes (2^31-1 ms) stands in.
@@ -165,7 +238,7 @@ function taskHandler(run, name) {
     if (state.Type === 'Pass') return state.Result;
     const resource = state.Resource ?? '';
     const timeoutSeconds = state.TimeoutSeconds;
-    const emit = (type, fields) => { if (!run.closed) write({ exec: run.id, type, ts: Date.now(), name, ...fields }); };
+    const emit = (type, fields) => record(run, { exec: run.id, type, ts: Date.now(), name, ...fields });
 
     let kind;
     let ids;
@@ -246,28 +319,28 @@ function translate(run, ev) {
   const base = { exec: run.id, ts: ev.timestamp };
   switch (ev.type) {
     case 'ExecutionStarted':
-      write({ ...base, type: 'ExecutionStarted', input: JSON.stringify(ev.input) });
+      record(run, { ...base, type: 'ExecutionStarted', input: JSON.stringify(ev.input) });
       break;
     case 'StateEntered':
       run.lastEntered = ev.state;
-      write({ ...base, type: 'StateEntered', name: ev.state.name, stateType: typeOf(run, ev.state), input: JSON.stringify(ev.state.input) });
+      record(run, { ...base, type: 'StateEntered', name: ev.state.name, stateType: typeOf(run, ev.state), input: JSON.stringify(ev.state.input) });
       break;
     case 'StateExited':
-      write({ ...base, type: 'StateExited', name: ev.state.name, stateType: typeOf(run, ev.state), output: JSON.stringify(ev.state.output ?? null) });
+      record(run, { ...base, type: 'StateExited', name: ev.state.name, stateType: typeOf(run, ev.state), output: JSON.stringify(ev.state.output ?? null) });
       break;
     case 'StateFailed':
-      write({ ...base, type: 'StateFailed', name: ev.state.name, stateType: typeOf(run, ev.state), error: ev.Error, cause: causeText(ev.Cause) });
+      record(run, { ...base, type: 'StateFailed', name: ev.state.name, stateType: typeOf(run, ev.state), error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'StateRetried':
-      write({ ...base, type: 'StateRetried', name: ev.state.name, stateType: typeOf(run, ev.state), attempt: ev.retry.attempt });
+      record(run, { ...base, type: 'StateRetried', name: ev.state.name, stateType: typeOf(run, ev.state), attempt: ev.retry.attempt });
       break;
     case 'StateCaught':
-      write({ ...base, type: 'StateCaught', name: ev.state.name, stateType: typeOf(run, ev.state) });
+      record(run, { ...base, type: 'StateCaught', name: ev.state.name, stateType: typeOf(run, ev.state) });
       break;
     case 'MapIterationStarted':
     case 'MapIterationSucceeded':
     case 'MapIterationFailed':
-      write({ ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
+      record(run, { ...base, type: ev.type, name: ev.parentState.name, index: ev.index, error: ev.Error, cause: causeText(ev.Cause) });
       break;
     case 'ExecutionSucceeded':
       finish(run, { ...base, type: 'ExecutionSucceeded', output: JSON.stringify(ev.output ?? null) });
@@ -305,12 +378,31 @@ function causeText(cause) {
   return JSON.stringify(cause);
 }
 
+// record writes an event of the run, and fails a run that has written
+// run.maxEvents without the Go side stopping it.
+function record(run, event) {
+  if (run.closed) return;
+  if (++run.events > run.maxEvents) {
+    finish(run, { exec: run.id, ts: Date.now(), type: 'ExecutionFailed', error: 'States.Runtime',
+      cause: `ecprov emulator: the execution produced ${run.maxEvents} interpreter events; Step Functions ends an execution at ${run.historyLimit} history events` });
+    return;
+  }
+  write(event);
+}
+
+// finish writes the run's last event and ends it: its Task invocations are
+// abandoned and its loop runs no further state.
 function finish(run, event) {
   if (run.closed) return;
   write(event);
+  close(run);
+}
+
+function close(run) {
   run.closed = true;
   run.abort.abort();
   runs.delete(run.id);
+  try { run.execution?.abort(); } catch { /* already over */ }
 }
 
 function start(cmd) {
@@ -321,6 +413,9 @@ function start(cmd) {
     states: collectStates(cmd.definition),
     abort: new AbortController(),
     closed: false,
+    events: 0,
+    historyLimit: cmd.historyLimit,
+    maxEvents: RUNNER_EVENTS_PER_HISTORY_EVENT * cmd.historyLimit,
     lastEntered: null,
   };
   runs.set(run.id, run);
@@ -352,11 +447,7 @@ function start(cmd) {
 
 function stop(cmd) {
   const run = runs.get(cmd.exec);
-  if (!run) return;
-  run.closed = true; // the Go side records the abort itself
-  run.abort.abort();
-  runs.delete(run.id);
-  try { run.execution?.abort(); } catch { /* already over */ }
+  if (run) close(run); // the Go side records the abort itself
 }
 
 function validate(cmd) {
@@ -382,6 +473,7 @@ rl.on('line', (line) => {
     case 'validate': validate(cmd); break;
     case 'start': start(cmd); break;
     case 'stop': stop(cmd); break;
+    case 'stats': write({ req: cmd.req, ok: true, running: runs.size, loops }); break;
     default: process.stderr.write(`runner.mjs: unknown op ${JSON.stringify(cmd.op)}\n`);
   }
 });

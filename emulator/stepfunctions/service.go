@@ -6,22 +6,40 @@
 // state invokes the emulator's Lambda endpoint, so functions run for real
 // and their errors come back with the function's errorType, to be matched
 // by Retry and Catch as on AWS. Wait states and Retry intervals run
-// time-scaled by Options.WaitScale.
+// time-scaled by Options.WaitScale. The runner runs one state per turn of
+// its event loop, so an execution that loops shares it with the others and
+// StopExecution ends it at its next state; an execution fails, as on AWS,
+// when its history reaches 25,000 events.
 package stepfunctions
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
+	"github.com/ecprov/ecprov/internal/apimodel"
 )
+
+// apiModel is botocore's stepfunctions 2016-11-23 model, trimmed to the
+// operations served (internal/apimodel). Every request is checked against
+// its input shape's constraints before an operation runs, as AWS's front
+// end does (StartExecutionInput.input at most 262,144 long among them);
+// TestAPIModel keeps the copy equal to the AWS CLI's.
+//
+//go:embed apimodel.json
+var apiModelJSON []byte
+
+var apiModel = apimodel.MustParse(apiModelJSON)
 
 // Options configure a Service.
 type Options struct {
@@ -58,6 +76,7 @@ type Service struct {
 	machines       map[string]*stateMachine
 	executions     map[string]*execution
 	lambdaEndpoint string
+	historyLimit   int // maxHistoryEvents; tests may raise it
 
 	runnerMu sync.Mutex
 	runner   *runner
@@ -87,6 +106,7 @@ func New(opts Options) (*Service, error) {
 		machines:       map[string]*stateMachine{},
 		executions:     map[string]*execution{},
 		lambdaEndpoint: opts.LambdaEndpoint,
+		historyLimit:   maxHistoryEvents,
 	}
 	var err error
 	if s.nodeModules, s.nodePath, err = findNode(opts.NodeModules, opts.NodePath); err != nil {
@@ -97,6 +117,7 @@ func New(opts Options) (*Service, error) {
 		Version:      awsjson.Version10,
 		Service:      "Step Functions",
 		InternalCode: "InternalFailure",
+		Model:        apiModel,
 		Log:          s.log,
 		RequestID:    server.RequestID,
 		Operations: map[string]awsjson.Operation{
@@ -150,6 +171,11 @@ func findNode(modules, node string) (string, string, error) {
 		}
 	}
 	return modules, node, nil
+}
+
+// OperationNames lists the operations served.
+func (s *Service) OperationNames() []string {
+	return slices.Sorted(maps.Keys(s.dispatcher.Operations))
 }
 
 // SigningName implements server.Service.
@@ -283,8 +309,21 @@ func (s *Service) onRunnerEvent(r *runner, ev runnerEvent) {
 		return
 	}
 	x.apply(ev)
-	if !x.running() {
-		s.logFinished(x)
+	if x.running() {
+		return
+	}
+	s.logFinished(x)
+	if x.atLimit {
+		// The runner does not know: end the execution there. Not
+		// under s.mu, and not on the goroutine that reads the runner.
+		go s.stopInRunner(r, x.arn)
+	}
+}
+
+// stopInRunner ends an execution in the runner, which records nothing.
+func (s *Service) stopInRunner(r *runner, arn string) {
+	if err := r.send(map[string]any{"op": "stop", "exec": arn}); err != nil {
+		s.log.Warn("telling the runner to stop an execution", "executionArn", arn, "error", err)
 	}
 }
 
