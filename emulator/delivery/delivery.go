@@ -1,7 +1,8 @@
 // Package delivery is what the emulator's asynchronous senders share
-// (EventBridge targets, SNS subscriptions): a mark for errors that retrying
-// cannot fix, and a bounded log of finished deliveries that also counts the
-// ones in flight, so that tests can wait until all have ended.
+// (EventBridge targets, SNS subscriptions): the retry loop with its
+// back-off, a mark for errors that retrying cannot fix, and a bounded log of
+// finished deliveries that also counts the ones in flight, so that tests
+// can wait until all have ended.
 package delivery
 
 import (
@@ -9,7 +10,78 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 )
+
+// Policy bounds the attempts of one delivery.
+type Policy struct {
+	// Attempts is how many attempts at most, the first included.
+	Attempts int
+	// Backoff is the wait before the first retry; it doubles on each retry
+	// up to MaxBackoff (default 30 s).
+	Backoff, MaxBackoff time.Duration
+	// Deadline, when set, ends the retries: none starts after it
+	// (EventBridge's MaximumEventAgeInSeconds). Now is its clock.
+	Deadline time.Time
+	Now      func() time.Time
+}
+
+// Outcome is what Retry did.
+type Outcome struct {
+	Attempts  int
+	Succeeded bool
+	// Errors holds the error of each failed attempt, in order, and a last
+	// line when the emulator shut down before the next retry.
+	Errors []string
+	// Err is the last attempt's error (nil when it succeeded).
+	Err error
+	// ShutDown: ctx ended while waiting for a retry.
+	ShutDown bool
+}
+
+// ShutDownMessage is the last of Outcome.Errors when the emulator shut
+// down before a retry.
+const ShutDownMessage = "emulator shut down before the next retry"
+
+// Retry calls attempt until it succeeds, fails with an error marked
+// Permanent, or the policy allows no more attempts. onRetry, if not nil,
+// hears of each retry before its wait.
+func Retry(ctx context.Context, p Policy, attempt func(context.Context) error, onRetry func(attempt int, err error, backoff time.Duration)) Outcome {
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 30 * time.Second
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	var out Outcome
+	backoff := p.Backoff
+	for {
+		out.Attempts++
+		out.Err = attempt(ctx)
+		if out.Err == nil {
+			out.Succeeded = true
+			return out
+		}
+		out.Errors = append(out.Errors, out.Err.Error())
+		if IsPermanent(out.Err) || out.Attempts >= p.Attempts ||
+			(!p.Deadline.IsZero() && p.Now().Add(backoff).After(p.Deadline)) {
+			return out
+		}
+		if onRetry != nil {
+			onRetry(out.Attempts, out.Err, backoff)
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			out.Errors = append(out.Errors, ShutDownMessage)
+			out.ShutDown = true
+			return out
+		}
+		backoff = min(2*backoff, p.MaxBackoff)
+	}
+}
 
 // PermanentError wraps an error that retrying cannot fix (the target does
 // not exist): the delivery stops at once.

@@ -45,3 +45,53 @@ func TestIsPermanent(t *testing.T) {
 		t.Fatal("a plain error counts as permanent")
 	}
 }
+
+func TestRetry(t *testing.T) {
+	failing := func(n int, last error) func(context.Context) error {
+		calls := 0
+		return func(context.Context) error {
+			calls++
+			if calls <= n {
+				return fmt.Errorf("attempt %d: throttled", calls)
+			}
+			return last
+		}
+	}
+	policy := Policy{Attempts: 3, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		policy    Policy
+		attempt   func(context.Context) error
+		attempts  int
+		succeeded bool
+		backoffs  []time.Duration
+	}{
+		{"succeeds after two failures", policy, failing(2, nil), 3, true, []time.Duration{time.Millisecond, 2 * time.Millisecond}},
+		{"gives up after Attempts", policy, failing(5, nil), 3, false, []time.Duration{time.Millisecond, 2 * time.Millisecond}},
+		{"backoff doubles up to MaxBackoff", Policy{Attempts: 4, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}, failing(5, nil), 4, false,
+			[]time.Duration{time.Millisecond, 2 * time.Millisecond, 2 * time.Millisecond}},
+		{"a permanent error stops at once", policy, failing(0, Permanent(errors.New("no such function"))), 1, false, nil},
+		// The next attempt would start after the deadline: no retry.
+		{"deadline", Policy{Attempts: 3, Backoff: time.Minute, Deadline: t0.Add(30 * time.Second), Now: func() time.Time { return t0 }}, failing(5, nil), 1, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var backoffs []time.Duration
+			out := Retry(context.Background(), tt.policy, tt.attempt, func(_ int, _ error, b time.Duration) { backoffs = append(backoffs, b) })
+			if out.Attempts != tt.attempts || out.Succeeded != tt.succeeded || len(out.Errors) != tt.attempts-map[bool]int{true: 1}[tt.succeeded] ||
+				!slices.Equal(backoffs, tt.backoffs) || (out.Err == nil) != tt.succeeded || out.ShutDown {
+				t.Errorf("Retry = %+v, backoffs %v; want %d attempts, succeeded %v, backoffs %v", out, backoffs, tt.attempts, tt.succeeded, tt.backoffs)
+			}
+		})
+	}
+}
+
+func TestRetryStopsWhenShutDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := Retry(ctx, Policy{Attempts: 5, Backoff: time.Hour}, func(context.Context) error { return errors.New("5xx") },
+		func(int, error, time.Duration) { cancel() })
+	if out.Attempts != 1 || !out.ShutDown || !slices.Equal(out.Errors, []string{"5xx", ShutDownMessage}) {
+		t.Fatalf("Retry after shut-down = %+v", out)
+	}
+}

@@ -274,30 +274,17 @@ func (svc *Service) deliver(d *Delivery, m *publication, s subscription) {
 		log.Warn("message not delivered: no LambdaInvoker")
 		return
 	}
-	backoff := svc.opts.RetryBackoff
-	for {
-		d.Attempts++
-		err := svc.opts.Lambda.InvokeLambda(svc.ctx, s.endpoint, payload)
-		if err == nil {
-			d.Succeeded = true
-			log.Info("message delivered", "attempts", d.Attempts)
-			return
-		}
-		d.Errors = append(d.Errors, err.Error())
-		if delivery.IsPermanent(err) || d.Attempts > svc.opts.Retries {
-			log.Warn("message delivery failed", "attempts", d.Attempts, "err", err)
-			return
-		}
-		log.Info("message delivery failed; retrying", "attempt", d.Attempts, "err", err, "backoff", backoff)
-		timer := time.NewTimer(backoff)
-		select {
-		case <-timer.C:
-		case <-svc.ctx.Done():
-			timer.Stop()
-			d.Errors = append(d.Errors, "emulator shut down before the next retry")
-			return
-		}
-		backoff = min(2*backoff, 30*time.Second)
+	policy := delivery.Policy{Attempts: 1 + svc.opts.Retries, Backoff: svc.opts.RetryBackoff}
+	out := delivery.Retry(svc.ctx, policy, func(ctx context.Context) error { return svc.opts.Lambda.InvokeLambda(ctx, s.endpoint, payload) },
+		func(n int, err error, backoff time.Duration) {
+			log.Info("message delivery failed; retrying", "attempt", n, "err", err, "backoff", backoff)
+		})
+	d.Attempts, d.Succeeded, d.Errors = out.Attempts, out.Succeeded, append(d.Errors, out.Errors...)
+	switch {
+	case out.Succeeded:
+		log.Info("message delivered", "attempts", d.Attempts)
+	case !out.ShutDown:
+		log.Warn("message delivery failed", "attempts", d.Attempts, "err", out.Err)
 	}
 }
 
