@@ -102,13 +102,7 @@ func (b *builder) addFunctions() error {
 		id := constructID(f.Name)
 		name := orchestration.FunctionName(b.cfg.Prefix, f.Name)
 
-		logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String("/aws/lambda/" + name),
-			Retention:    logRetention,
-			// The name is fixed so that operators find the logs; a retained
-			// group would make a redeploy after `cdk destroy` fail on it.
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
+		logs := b.logGroup(id+"Logs", "/aws/lambda/"+name)
 		role := awsiam.NewRole(b.stack, jsii.String(id+"Role"), &awsiam.RoleProps{
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 			Description: jsii.String("ecprov " + f.Name + ": " + f.Description),
@@ -149,6 +143,17 @@ func (b *builder) addFunctions() error {
 	return nil
 }
 
+// logGroup is a log group with a fixed name, so that operators find the
+// logs. It is destroyed with the stack: a retained group would make a
+// redeploy after `cdk destroy` fail on its name.
+func (b *builder) logGroup(id, name string) awslogs.LogGroup {
+	return awslogs.NewLogGroup(b.stack, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(name),
+		Retention:     logRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+}
+
 func (b *builder) addStateMachines() error {
 	b.stateMachines = map[string]awsstepfunctions.StateMachine{}
 	subs := orchestration.Substitutions(func(fn string) string {
@@ -179,13 +184,9 @@ func (b *builder) addStateMachines() error {
 		}
 		id := constructID(sm.Name)
 		name := orchestration.StateMachineName(b.cfg.Prefix, sm.Name)
-		logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"StateMachineLogs"), &awslogs.LogGroupProps{
-			// Step Functions needs a /aws/vendedlogs/ name for large
-			// resource policies; see addFunctions for the removal policy.
-			LogGroupName:  jsii.String("/aws/vendedlogs/states/" + name),
-			Retention:     logRetention,
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
+		// Step Functions needs a /aws/vendedlogs/ name for large resource
+		// policies.
+		logs := b.logGroup(id+"StateMachineLogs", "/aws/vendedlogs/states/"+name)
 		machine := awsstepfunctions.NewStateMachine(b.stack, jsii.String(id+"StateMachine"), &awsstepfunctions.StateMachineProps{
 			StateMachineName:        jsii.String(name),
 			StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,

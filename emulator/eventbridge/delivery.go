@@ -59,22 +59,17 @@ func (svc *Service) startDelivery(a *accepted, ruleName, ruleARN string, t *targ
 	if t.spec.DeadLetterConfig != nil {
 		d.DeadLetterARN = t.spec.DeadLetterConfig.Arn
 	}
-	svc.deliveries.Begin()
-	if svc.ctx.Err() != nil {
-		d.Errors = []string{"the emulator is shut down"}
-		svc.deliveries.End(d)
-		return
-	}
-	svc.wg.Add(1)
-	go func() {
-		defer svc.wg.Done()
+	svc.deliveries.Go(svc.ctx, &svc.wg, func() Delivery {
 		svc.deliver(&d, a, t)
 		d.Finished = svc.opts.Now().UTC()
 		if d.Succeeded {
 			d.DeadLetterARN = ""
 		}
-		svc.deliveries.End(d)
-	}()
+		return d
+	}, func() Delivery {
+		d.Errors = []string{delivery.NotStartedMessage}
+		return d
+	})
 }
 
 func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
@@ -97,7 +92,10 @@ func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
 	}
 	d.Input = input
 
-	policy := delivery.Policy{Attempts: 1 + svc.opts.DefaultRetries, Backoff: svc.opts.RetryBackoff, Now: svc.opts.Now}
+	policy := delivery.Policy{
+		Attempts: 1 + svc.opts.DefaultRetries, Backoff: svc.opts.RetryBackoff, Now: svc.opts.Now,
+		Log: log, What: "event", FailAttrs: []any{"deadLetterArn", d.DeadLetterARN},
+	}
 	maxAge := 24 * time.Hour
 	if rp := t.spec.RetryPolicy; rp != nil {
 		if rp.MaximumRetryAttempts != nil {
@@ -108,17 +106,8 @@ func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
 		}
 	}
 	policy.Deadline = a.ingestion.Add(maxAge)
-	out := delivery.Retry(svc.ctx, policy, func(ctx context.Context) error { return svc.invoke(ctx, d.TargetARN, input) },
-		func(n int, err error, backoff time.Duration) {
-			log.Info("event delivery failed; retrying", "attempt", n, "err", err, "backoff", backoff)
-		})
+	out := delivery.Retry(svc.ctx, policy, func(ctx context.Context) error { return svc.invoke(ctx, d.TargetARN, input) })
 	d.Attempts, d.Succeeded, d.Errors = out.Attempts, out.Succeeded, append(d.Errors, out.Errors...)
-	switch {
-	case out.Succeeded:
-		log.Info("event delivered", "attempts", d.Attempts)
-	case !out.ShutDown:
-		log.Warn("event delivery failed", "attempts", d.Attempts, "err", out.Err, "deadLetterArn", d.DeadLetterARN)
-	}
 }
 
 // invoke sends input to a target by the kind of its ARN.
