@@ -136,45 +136,76 @@ func (e *Emulator) deploy(url string, o *Orchestration, bus string) error {
 		smARN[sm.Name] = a
 	}
 	cfg := e.sdkConfig(url)
-	eb := eventbridge.NewFromConfig(cfg)
+	if err := e.deployRules(ctx, eventbridge.NewFromConfig(cfg), o.Prefix, bus, smARN); err != nil {
+		return err
+	}
+	if err := e.deployNoticeTopic(ctx, sns.NewFromConfig(cfg), o.Prefix, arn); err != nil {
+		return err
+	}
+	e.log.Info("orchestration deployed", "functions", len(orchestration.Functions), "stateMachines", len(smARN), "bus", bus, "topic", e.topicARN)
+	return nil
+}
+
+// deployRules creates the project's bus and orchestration.Rules on it (or
+// on the default bus), each with its target.
+func (e *Emulator) deployRules(ctx context.Context, eb *eventbridge.Client, prefix, bus string, smARN map[string]string) error {
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
 		return fmt.Errorf("event bus %s: %w", bus, err)
 	}
-	for _, r := range orchestration.Rules(o.Prefix) {
-		in := &eventbridge.PutRuleInput{Name: aws.String(r.Name), Description: aws.String(r.Description), State: ebtypes.RuleStateEnabled}
+	for _, r := range orchestration.Rules {
+		name := r.Name(prefix)
+		in := &eventbridge.PutRuleInput{Name: aws.String(name), Description: aws.String(r.Description), State: ebtypes.RuleStateEnabled}
 		if !r.OnDefaultBus {
 			in.EventBusName = aws.String(bus)
 		}
 		if r.Schedule != "" {
 			in.ScheduleExpression = aws.String(r.Schedule)
-			in.EventBusName = nil // scheduled rules live on the default bus
 		} else {
 			in.EventPattern = aws.String(r.PatternJSON())
 		}
 		if _, err := eb.PutRule(ctx, in); err != nil {
-			return fmt.Errorf("rule %s: %w", r.Name, err)
+			return fmt.Errorf("rule %s: %w", name, err)
 		}
-		target := ebtypes.Target{Id: aws.String("reconcile"), Arn: aws.String(smARN["reconcile"]),
-			RetryPolicy: &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(3), MaximumEventAgeInSeconds: aws.Int32(3600)}}
-		if r.ConstantInput != "" {
-			target.Input = aws.String(r.ConstantInput)
+		t := r.Target
+		target := ebtypes.Target{Id: aws.String(t.ID), Arn: aws.String(smARN[t.StateMachine]), RetryPolicy: &ebtypes.RetryPolicy{
+			MaximumRetryAttempts:     aws.Int32(int32(t.Retry.MaximumRetryAttempts)),
+			MaximumEventAgeInSeconds: aws.Int32(int32(t.Retry.MaximumEventAgeInSeconds)),
+		}}
+		if t.InputTemplate != "" {
+			target.InputTransformer = &ebtypes.InputTransformer{InputPathsMap: t.InputPaths, InputTemplate: aws.String(t.InputTemplate)}
 		} else {
-			target.InputTransformer = &ebtypes.InputTransformer{InputPathsMap: r.InputPaths, InputTemplate: aws.String(r.InputTemplate)}
+			target.Input = aws.String(t.ConstantInput)
 		}
-		if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(r.Name), EventBusName: in.EventBusName, Targets: []ebtypes.Target{target}}); err != nil {
-			return fmt.Errorf("targets of %s: %w", r.Name, err)
+		if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), EventBusName: in.EventBusName, Targets: []ebtypes.Target{target}}); err != nil {
+			return fmt.Errorf("targets of %s: %w", name, err)
 		}
 	}
-	sn := sns.NewFromConfig(cfg)
-	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(orchestration.TopicName(o.Prefix))})
+	return nil
+}
+
+// deployNoticeTopic creates orchestration.NoticeTopic with its access
+// policy and subscribes its subscribers. The emulator does not enforce the
+// policy yet; it carries it as AWS does.
+func (e *Emulator) deployNoticeTopic(ctx context.Context, sn *sns.Client, prefix string, functionARN func(string) string) error {
+	name := orchestration.TopicName(prefix)
+	env := orchestration.Env{Partition: "aws", Region: e.opts.Region, AccountID: AccountID,
+		TopicARN: fmt.Sprintf("arn:aws:sns:%s:%s:%s", e.opts.Region, AccountID, name)}
+	policy, err := env.ExpandAll(orchestration.NoticeTopic.Policy)
 	if err != nil {
-		return fmt.Errorf("topic: %w", err)
+		return fmt.Errorf("topic %s: %w", name, err)
+	}
+	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name), Attributes: map[string]string{
+		"DisplayName": orchestration.NoticeTopic.DisplayName, "Policy": orchestration.PolicyDocument(policy),
+	}})
+	if err != nil {
+		return fmt.Errorf("topic %s: %w", name, err)
 	}
 	e.topicARN = aws.ToString(topic.TopicArn)
-	if _, err := sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(arn("failoverrelay"))}); err != nil {
-		return fmt.Errorf("subscribe failoverrelay: %w", err)
+	for _, fn := range orchestration.NoticeTopic.Subscribers {
+		if _, err := sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(functionARN(fn))}); err != nil {
+			return fmt.Errorf("subscribe %s: %w", fn, err)
+		}
 	}
-	e.log.Info("orchestration deployed", "functions", len(orchestration.Functions), "stateMachines", len(smARN), "bus", bus, "topic", e.topicARN)
 	return nil
 }
 

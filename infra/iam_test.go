@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,45 +24,37 @@ var anyResourceAllowed = map[string]string{
 	"xray:PutTelemetryRecords": "X-Ray does not support resource-level permissions",
 }
 
-// readOnly says whether an IAM action only reads.
-func readOnly(action string) bool {
-	_, verb, _ := strings.Cut(action, ":")
-	if strings.Contains(verb, "*") {
-		return false
-	}
-	for _, p := range []string{"Describe", "Get", "List"} {
-		if strings.HasPrefix(verb, p) {
-			return true
-		}
-	}
-	return false
+type statement struct {
+	where      string // "<logical id>"
+	effect     string
+	actions    []string
+	resources  []string
+	principal  any
+	conditions map[string]map[string]string // flattened values
 }
 
-type statement struct {
-	where     string // "<logical id>"
-	effect    string
-	actions   []string
-	resources []string
-	principal any
+// policyStatements reads a policy document's statements.
+func policyStatements(where string, doc any) []statement {
+	var out []statement
+	d, _ := doc.(map[string]any)
+	for _, st := range list(d["Statement"]) {
+		m := st.(map[string]any)
+		stmt := statement{where: where, effect: m["Effect"].(string), principal: m["Principal"], conditions: flatConditions(m["Condition"])}
+		for _, a := range list(m["Action"]) {
+			stmt.actions = append(stmt.actions, a.(string))
+		}
+		for _, r := range list(m["Resource"]) {
+			stmt.resources = append(stmt.resources, flat(r))
+		}
+		out = append(out, stmt)
+	}
+	return out
 }
 
 // identityStatements are the statements of every role's policies.
 func (s *synthesized) identityStatements() []statement {
 	var out []statement
-	add := func(where string, doc any) {
-		d, _ := doc.(map[string]any)
-		for _, st := range list(d["Statement"]) {
-			m := st.(map[string]any)
-			stmt := statement{where: where, effect: m["Effect"].(string), principal: m["Principal"]}
-			for _, a := range list(m["Action"]) {
-				stmt.actions = append(stmt.actions, a.(string))
-			}
-			for _, r := range list(m["Resource"]) {
-				stmt.resources = append(stmt.resources, flat(r))
-			}
-			out = append(out, stmt)
-		}
-	}
+	add := func(where string, doc any) { out = append(out, policyStatements(where, doc)...) }
 	for id, p := range s.resources("AWS::IAM::Policy") {
 		add(id, p["PolicyDocument"])
 	}
@@ -91,7 +85,7 @@ func TestNoMutatingActionOnEveryResource(t *testing.T) {
 					continue
 				}
 				for _, a := range st.actions {
-					if readOnly(a) {
+					if orchestration.ReadOnly(a) {
 						continue
 					}
 					if _, ok := anyResourceAllowed[a]; !ok {
@@ -103,36 +97,78 @@ func TestNoMutatingActionOnEveryResource(t *testing.T) {
 	}
 }
 
-func TestPermissionsCoverEveryFunction(t *testing.T) {
-	perms := nagScope(DefaultConfig("")).permissions()
-	var want, got []string
-	for _, f := range orchestration.Functions {
-		want = append(want, f.Name)
-	}
-	for name := range perms {
-		got = append(got, name)
-	}
-	sort.Strings(want)
-	sort.Strings(got)
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("permissions table covers %v, orchestration.Functions are %v", got, want)
-	}
-	for name, grants := range perms {
-		for _, g := range grants {
-			for _, r := range g.resources {
-				if r == anyResource && g.why == "" {
-					t.Errorf("%s %s: Resource * without a reason", name, g.sid)
-				}
-				if r == anyResource {
-					for _, a := range g.actions {
-						if !readOnly(a) {
-							t.Errorf("%s %s: %s is mutating and has Resource *", name, g.sid, a)
-						}
-					}
-				}
+// Each function's role has exactly the statements orchestration.Policy
+// gives it: every action on every resource under every condition, no
+// more and no fewer.
+func TestFunctionPoliciesAreOrchestrations(t *testing.T) {
+	for _, name := range bothStacks {
+		s := synth(t, name)
+		bus := s.logicalID(t, "AWS::Events::EventBus", "Name", orchestration.BusName(s.cfg.Prefix))
+		roles := functionRoles(t, s)
+		got := map[string][]string{}
+		for _, st := range s.identityStatements() {
+			if fn, ok := roles[policyRole(s, st.where)]; ok && st.effect == "Allow" {
+				got[fn] = append(got[fn], grantKeys(st.actions, st.resources, st.conditions)...)
+			}
+		}
+		for _, f := range orchestration.Functions {
+			logs := s.logicalID(t, "AWS::Logs::LogGroup", "LogGroupName", "/aws/lambda/"+orchestration.FunctionName(s.cfg.Prefix, f.Name))
+			env := flatEnv(s.cfg)
+			env.LogGroupARN, env.EventBusARN = "${"+logs+".Arn}", "${"+bus+".Arn}"
+			policy, err := orchestration.Policy(f.Name, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, st := range policy {
+				want = append(want, grantKeys(st.Actions, st.Resources, st.Conditions)...)
+			}
+			// Compact: CDK merges statements (minimizePolicies), which drops
+			// a repeated action on a resource.
+			want = slices.Compact(slices.Sorted(slices.Values(want)))
+			have := slices.Compact(slices.Sorted(slices.Values(got[f.Name])))
+			if !slices.Equal(have, want) {
+				t.Errorf("%s %s: the template allows\n  %s\norchestration.Policy allows\n  %s", name, f.Name,
+					strings.Join(have, "\n  "), strings.Join(want, "\n  "))
 			}
 		}
 	}
+}
+
+// flatEnv fills orchestration's placeholders as flat prints the template.
+func flatEnv(cfg Config) orchestration.Env {
+	return orchestration.Env{
+		Partition: "${AWS::Partition}", Region: "${AWS::Region}", AccountID: "${AWS::AccountId}",
+		Project: cfg.Project, KMSKeys: cfg.KMSKeyARNs,
+	}
+}
+
+// grantKeys spells out a statement as one line per action and resource.
+func grantKeys(actions, resources []string, conditions map[string]map[string]string) []string {
+	cond, _ := json.Marshal(conditions)
+	var out []string
+	for _, a := range actions {
+		for _, r := range resources {
+			out = append(out, a+" on "+r+" if "+string(cond))
+		}
+	}
+	return out
+}
+
+// flatConditions flattens a statement's Condition block.
+func flatConditions(v any) map[string]map[string]string {
+	m, _ := v.(map[string]any)
+	if m == nil {
+		return nil
+	}
+	out := map[string]map[string]string{}
+	for op, kv := range m {
+		out[op] = map[string]string{}
+		for k, val := range kv.(map[string]any) {
+			out[op][k] = flat(val)
+		}
+	}
+	return out
 }
 
 // Each function's role may touch only the project's resources: every ARN
@@ -162,7 +198,7 @@ func TestFunctionPoliciesStayInProjectScope(t *testing.T) {
 				}
 				for _, r := range st.resources {
 					switch {
-					case r == "*" && readOnly(a):
+					case r == "*" && orchestration.ReadOnly(a):
 					case a == "cloudwatch:DescribeAlarms" && strings.HasSuffix(r, ":alarm:*"):
 					case !re.MatchString(r):
 						t.Errorf("%s %s: %s on %s is outside the project scope", name, fn, a, r)
@@ -195,7 +231,7 @@ func TestFunctionMutatingActions(t *testing.T) {
 			continue
 		}
 		for _, a := range st.actions {
-			if !readOnly(a) {
+			if !orchestration.ReadOnly(a) {
 				if got[fn] == nil {
 					got[fn] = map[string]bool{}
 				}

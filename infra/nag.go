@@ -5,6 +5,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ecprov/ecprov/internal/orchestration"
 )
 
 // AddChecks runs the cdk-nag AwsSolutions pack on every stack of app: a
@@ -37,14 +39,11 @@ func suppress(c constructs.IConstruct, children bool, ss ...suppression) {
 }
 
 // suppressWildcards accepts IAM5 for exactly the resource patterns of a
-// function's grants: the trailing "*" is the project prefix scope (or a
-// service that cannot scope further), not a grant on everything.
-func suppressWildcards(role constructs.IConstruct, grantLists ...[]grant) {
-	var all []grant
-	for _, gs := range grantLists {
-		all = append(all, gs...)
-	}
-	patterns := wildcardResources(all)
+// function's policy (as cdk-nag prints them): the trailing "*" is the
+// project prefix scope (or a service that cannot scope further), not a
+// grant on everything.
+func suppressWildcards(role constructs.IConstruct, policy []orchestration.Statement) {
+	patterns := wildcardResources(policy)
 	if len(patterns) == 0 {
 		return
 	}
@@ -53,6 +52,6 @@ func suppressWildcards(role constructs.IConstruct, grantLists ...[]grant) {
 		appliesTo[i] = "Resource::" + p
 	}
 	suppress(role, true, suppression{"AwsSolutions-IAM5",
-		"Resources are scoped by name to the project's prefix (<project>-*, <project>/*, ecprov/<project>-*/*); read-only List/Describe actions that AWS authorizes only on * are marked in infra/iam.go",
+		"Resources are scoped by name to the project's prefix (<project>-*, <project>/*, ecprov/<project>-*/*); read-only List/Describe actions that AWS authorizes only on * are marked in internal/orchestration/permissions.go",
 		appliesTo})
 }

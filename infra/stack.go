@@ -26,11 +26,6 @@ import (
 const (
 	// logRetention applies to the functions' and state machines' logs.
 	logRetention = awslogs.RetentionDays_ONE_MONTH
-	// A rule target is retried for up to an hour: a failover notice that
-	// cannot start reconcile by then is superseded by the next scheduled
-	// run (orchestration.ReconcileSchedule), and lands in the DLQ.
-	ruleRetryAttempts = 10
-	ruleMaxEventAge   = 3600 // seconds
 	// dlqRetention keeps undelivered events for the longest SQS allows.
 	dlqRetentionDays = 14
 )
@@ -93,12 +88,12 @@ type builder struct {
 func constructID(name string) string { return strings.ToUpper(name[:1]) + name[1:] }
 
 func (b *builder) addFunctions() error {
-	perms := stackScope(b.cfg).permissions()
-	nagPerms := nagScope(b.cfg).permissions()
 	for _, f := range orchestration.Functions {
-		grants, ok := perms[f.Name]
-		if !ok {
-			return fmt.Errorf("function %s has no entry in the permissions table (infra/iam.go): decide what it may do", f.Name)
+		// The policy as cdk-nag prints it; this is also where a function
+		// without a permissions entry is refused.
+		nagPolicy, err := orchestration.Policy(f.Name, nagEnv(b.cfg))
+		if err != nil {
+			return err
 		}
 		dir := filepath.Join(b.cfg.Root, "dist", f.Name)
 		if !isFile(filepath.Join(dir, "bootstrap")) {
@@ -107,32 +102,24 @@ func (b *builder) addFunctions() error {
 		id := constructID(f.Name)
 		name := orchestration.FunctionName(b.cfg.Prefix, f.Name)
 
-		logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String("/aws/lambda/" + name),
-			Retention:    logRetention,
-			// The name is fixed so that operators find the logs; a retained
-			// group would make a redeploy after `cdk destroy` fail on it.
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
+		logs := b.logGroup(id+"Logs", "/aws/lambda/"+name)
 		role := awsiam.NewRole(b.stack, jsii.String(id+"Role"), &awsiam.RoleProps{
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 			Description: jsii.String("ecprov " + f.Name + ": " + f.Description),
 		})
-		all := append(append([]grant{}, grants...), stackScope(b.cfg).kmsGrants(f.Name)...)
-		stmts, err := statements(all)
+		env := stackEnv(b.cfg)
+		env.LogGroupARN, env.EventBusARN = *logs.LogGroupArn(), *b.bus.EventBusArn()
+		policy, err := orchestration.Policy(f.Name, env)
 		if err != nil {
-			return fmt.Errorf("function %s: %w", f.Name, err)
+			return err
 		}
-		for _, s := range stmts {
-			role.AddToPrincipalPolicy(s)
+		for _, s := range policy {
+			role.AddToPrincipalPolicy(policyStatement(s))
 		}
-		// Writing to its own log group is all the logging a function needs;
-		// no managed AWSLambdaBasicExecutionRole.
-		logs.GrantWrite(role)
 
-		env := map[string]*string{}
+		vars := map[string]*string{}
 		if f.NeedsBus {
-			env[orchestration.EventBusEnv] = b.bus.EventBusName()
+			vars[orchestration.EventBusEnv] = b.bus.EventBusName()
 		}
 		fn := awslambda.NewFunction(b.stack, jsii.String(id+"Function"), &awslambda.FunctionProps{
 			FunctionName:          jsii.String(name),
@@ -143,20 +130,28 @@ func (b *builder) addFunctions() error {
 			Code:                  awslambda.Code_FromAsset(jsii.String(dir), nil),
 			MemorySize:            jsii.Number(f.MemoryMB),
 			Timeout:               awscdk.Duration_Seconds(jsii.Number(f.Timeout.Seconds())),
-			Environment:           &env,
+			Environment:           &vars,
 			Role:                  role,
 			LogGroup:              logs,
 			LoggingFormat:         awslambda.LoggingFormat_JSON,
 			ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO, // keeps the REPORT lines (duration, memory)
 		})
-		if f.NeedsBus {
-			b.bus.GrantPutEventsTo(fn, nil)
-		}
 		b.functions[f.Name] = fn
-		suppressWildcards(role, nagPerms[f.Name], nagScope(b.cfg).kmsGrants(f.Name))
+		suppressWildcards(role, nagPolicy)
 	}
 	return nil
+}
+
+// logGroup is a log group with a fixed name, so that operators find the
+// logs. It is destroyed with the stack: a retained group would make a
+// redeploy after `cdk destroy` fail on its name.
+func (b *builder) logGroup(id, name string) awslogs.LogGroup {
+	return awslogs.NewLogGroup(b.stack, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(name),
+		Retention:     logRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
 }
 
 func (b *builder) addStateMachines() error {
@@ -189,13 +184,9 @@ func (b *builder) addStateMachines() error {
 		}
 		id := constructID(sm.Name)
 		name := orchestration.StateMachineName(b.cfg.Prefix, sm.Name)
-		logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"StateMachineLogs"), &awslogs.LogGroupProps{
-			// Step Functions needs a /aws/vendedlogs/ name for large
-			// resource policies; see addFunctions for the removal policy.
-			LogGroupName:  jsii.String("/aws/vendedlogs/states/" + name),
-			Retention:     logRetention,
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
+		// Step Functions needs a /aws/vendedlogs/ name for large resource
+		// policies.
+		logs := b.logGroup(id+"StateMachineLogs", "/aws/vendedlogs/states/"+name)
 		machine := awsstepfunctions.NewStateMachine(b.stack, jsii.String(id+"StateMachine"), &awsstepfunctions.StateMachineProps{
 			StateMachineName:        jsii.String(name),
 			StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
@@ -226,14 +217,10 @@ func (b *builder) addStateMachines() error {
 	return nil
 }
 
-// addRules creates orchestration.Rules as EventBridge rules targeting
-// reconcile. They are CfnRules so that pattern, input paths and template
-// reach EventBridge exactly as orchestration defines them.
+// addRules creates orchestration.Rules as EventBridge rules. They are
+// CfnRules so that pattern, target and input reach EventBridge exactly as
+// orchestration defines them.
 func (b *builder) addRules() error {
-	reconcile, ok := b.stateMachines["reconcile"]
-	if !ok {
-		return fmt.Errorf("orchestration.StateMachines has no reconcile state machine for the rules to start")
-	}
 	dlq := awssqs.NewQueue(b.stack, jsii.String("RuleDeadLetterQueue"), &awssqs.QueueProps{
 		QueueName: jsii.String(dlqName(b.cfg.Prefix)),
 		// SSE-SQS: EventBridge can write to it without a key policy, which
@@ -251,52 +238,22 @@ func (b *builder) addRules() error {
 		}),
 		Description: jsii.String("ecprov: lets the EventBridge rules start the reconcile state machine"),
 	})
-	reconcile.GrantStartExecution(role)
-
+	granted := map[string]bool{}
 	var ruleARNs []*string
-	for _, r := range orchestration.Rules(b.cfg.Prefix) {
-		target := awsevents.CfnRule_TargetProperty{
-			Id:      jsii.String("reconcile"),
-			Arn:     reconcile.StateMachineArn(),
-			RoleArn: role.RoleArn(),
-			RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
-				MaximumRetryAttempts:     jsii.Number(ruleRetryAttempts),
-				MaximumEventAgeInSeconds: jsii.Number(ruleMaxEventAge),
-			},
-			DeadLetterConfig: &awsevents.CfnRule_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
+	for _, r := range orchestration.Rules {
+		machine, ok := b.stateMachines[r.Target.StateMachine]
+		if !ok {
+			return fmt.Errorf("rule %s: orchestration.StateMachines has no %s state machine to start", r.Suffix, r.Target.StateMachine)
 		}
-		switch {
-		case r.InputTemplate != "":
-			paths := map[string]*string{}
-			for k, v := range r.InputPaths {
-				paths[k] = jsii.String(v)
-			}
-			target.InputTransformer = &awsevents.CfnRule_InputTransformerProperty{InputPathsMap: &paths, InputTemplate: jsii.String(r.InputTemplate)}
-		case r.ConstantInput != "":
-			target.Input = jsii.String(r.ConstantInput)
+		if !granted[r.Target.StateMachine] {
+			machine.GrantStartExecution(role)
+			granted[r.Target.StateMachine] = true
 		}
-		props := &awsevents.CfnRuleProps{
-			Name:        jsii.String(r.Name),
-			Description: jsii.String(r.Description),
-			State:       jsii.String("ENABLED"),
-			Targets:     &[]interface{}{target},
+		props, err := b.ruleProps(r, machine.StateMachineArn(), role.RoleArn(), dlq.QueueArn())
+		if err != nil {
+			return err
 		}
-		if r.Pattern != nil {
-			var pattern map[string]interface{}
-			if err := json.Unmarshal([]byte(r.PatternJSON()), &pattern); err != nil {
-				return fmt.Errorf("rule %s: pattern: %w", r.Name, err)
-			}
-			props.EventPattern = pattern
-		}
-		if r.Schedule != "" {
-			props.ScheduleExpression = jsii.String(r.Schedule)
-		}
-		// CloudTrail events and schedules exist only on the default bus;
-		// everything else is on the project's bus.
-		if !r.OnDefaultBus && r.Schedule == "" {
-			props.EventBusName = b.bus.EventBusName()
-		}
-		rule := awsevents.NewCfnRule(b.stack, jsii.String("Rule"+ruleID(r.Name, b.cfg.Prefix)), props)
+		rule := awsevents.NewCfnRule(b.stack, jsii.String("Rule"+ruleID(r.Suffix)), props)
 		ruleARNs = append(ruleARNs, rule.AttrArn())
 	}
 	dlq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -309,10 +266,55 @@ func (b *builder) addRules() error {
 	return nil
 }
 
-// ruleID turns "ecprov-failover-notice" into "FailoverNotice".
-func ruleID(name, prefix string) string {
+// ruleProps translates one rule; what the target does not deliver within
+// its retry policy goes to the dead-letter queue.
+func (b *builder) ruleProps(r orchestration.Rule, targetARN, roleARN, dlqARN *string) (*awsevents.CfnRuleProps, error) {
+	t := r.Target
+	target := awsevents.CfnRule_TargetProperty{
+		Id:      jsii.String(t.ID),
+		Arn:     targetARN,
+		RoleArn: roleARN,
+		RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
+			MaximumRetryAttempts:     jsii.Number(t.Retry.MaximumRetryAttempts),
+			MaximumEventAgeInSeconds: jsii.Number(t.Retry.MaximumEventAgeInSeconds),
+		},
+		DeadLetterConfig: &awsevents.CfnRule_DeadLetterConfigProperty{Arn: dlqARN},
+	}
+	if t.InputTemplate != "" {
+		paths := map[string]*string{}
+		for k, v := range t.InputPaths {
+			paths[k] = jsii.String(v)
+		}
+		target.InputTransformer = &awsevents.CfnRule_InputTransformerProperty{InputPathsMap: &paths, InputTemplate: jsii.String(t.InputTemplate)}
+	} else {
+		target.Input = jsii.String(t.ConstantInput)
+	}
+	props := &awsevents.CfnRuleProps{
+		Name:        jsii.String(r.Name(b.cfg.Prefix)),
+		Description: jsii.String(r.Description),
+		State:       jsii.String("ENABLED"),
+		Targets:     &[]interface{}{target},
+	}
+	if r.Pattern != nil {
+		var pattern map[string]interface{}
+		if err := json.Unmarshal([]byte(r.PatternJSON()), &pattern); err != nil {
+			return nil, fmt.Errorf("rule %s: pattern: %w", r.Suffix, err)
+		}
+		props.EventPattern = pattern
+	}
+	if r.Schedule != "" {
+		props.ScheduleExpression = jsii.String(r.Schedule)
+	}
+	if !r.OnDefaultBus {
+		props.EventBusName = b.bus.EventBusName()
+	}
+	return props, nil
+}
+
+// ruleID turns "failover-notice" into "FailoverNotice".
+func ruleID(suffix string) string {
 	var b strings.Builder
-	for _, part := range strings.Split(strings.TrimPrefix(name, prefix+"-"), "-") {
+	for _, part := range strings.Split(suffix, "-") {
 		if part != "" {
 			b.WriteString(constructID(part))
 		}
@@ -321,10 +323,6 @@ func ruleID(name, prefix string) string {
 }
 
 func (b *builder) addTopics() error {
-	relay, ok := b.functions["failoverrelay"]
-	if !ok {
-		return fmt.Errorf("orchestration.Functions has no failoverrelay function to subscribe to the notification topic")
-	}
 	// ElastiCache publishes its notices (ElastiCache:FailoverComplete, ...)
 	// only to a topic without server-side encryption: it cannot use a KMS
 	// key to publish. The notices name the group and event, nothing secret.
@@ -332,24 +330,33 @@ func (b *builder) addTopics() error {
 	// so there is nothing to suppress; this comment is the record.)
 	topic := awssns.NewTopic(b.stack, jsii.String("NotificationTopic"), &awssns.TopicProps{
 		TopicName:   jsii.String(orchestration.TopicName(b.cfg.Prefix)),
-		DisplayName: jsii.String("ecprov ElastiCache notices"),
+		DisplayName: jsii.String(orchestration.NoticeTopic.DisplayName),
 		EnforceSSL:  jsii.Bool(true),
 	})
-	// ElastiCache's documented condition for its publisher is
-	// aws:SourceOwner (the account that owns the replication group), not
-	// aws:SourceAccount/aws:SourceArn.
-	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ElastiCacheNotices"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("elasticache.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{topic.TopicArn()},
-		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceOwner": awscdk.Aws_ACCOUNT_ID()}},
-	}))
-	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(relay, nil))
+	env := stackEnv(b.cfg)
+	env.TopicARN = *topic.TopicArn()
+	policy, err := env.ExpandAll(orchestration.NoticeTopic.Policy)
+	if err != nil {
+		return fmt.Errorf("notice topic policy: %w", err)
+	}
+	for _, s := range policy {
+		topic.AddToResourcePolicy(policyStatement(s))
+	}
+	for _, fn := range orchestration.NoticeTopic.Subscribers {
+		f, ok := b.functions[fn]
+		if !ok {
+			return fmt.Errorf("orchestration.Functions has no %s function to subscribe to the notice topic", fn)
+		}
+		topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(f, nil))
+	}
 	b.output(OutputNotificationTopicArn, topic.TopicArn(), "SNS topic for ElastiCache notices: the profiles' notificationTopicArn")
 
 	if !b.cfg.AlarmTopic {
 		return nil
+	}
+	managedAlarms, err := stackEnv(b.cfg).Fill(orchestration.ManagedAlarms)
+	if err != nil {
+		return err
 	}
 	// CloudWatch alarms can publish to an encrypted topic only with a
 	// customer managed key whose policy lets CloudWatch use it.
@@ -377,7 +384,7 @@ func (b *builder) addTopics() error {
 		Resources:  &[]*string{alarmTopic.TopicArn()},
 		Conditions: &map[string]interface{}{
 			"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
-			"ArnLike":      map[string]interface{}{"aws:SourceArn": stackScope(b.cfg).managedAlarms},
+			"ArnLike":      map[string]interface{}{"aws:SourceArn": managedAlarms},
 		},
 	}))
 	b.output(OutputAlarmTopicArn, alarmTopic.TopicArn(), "Encrypted SNS topic for alarm actions: the profiles' alarms.actionTopicArn")

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -110,52 +112,12 @@ func TestRules(t *testing.T) {
 		reconcile := s.logicalID(t, "AWS::StepFunctions::StateMachine", "StateMachineName", orchestration.StateMachineName(prefix, "reconcile"))
 		bus := s.logicalID(t, "AWS::Events::EventBus", "Name", orchestration.BusName(prefix))
 		dlq := s.logicalID(t, "AWS::SQS::Queue", "QueueName", dlqName(prefix))
-		rules := orchestration.Rules(prefix)
 		check(t, name+": one rule per orchestration.Rules", func() {
-			s.assert.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(len(rules)))
+			s.assert.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(len(orchestration.Rules)))
 		})
-		for _, r := range rules {
-			target := map[string]any{
-				"Arn":              ref(reconcile),
-				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": ruleRetryAttempts, "MaximumEventAgeInSeconds": ruleMaxEventAge},
-				"DeadLetterConfig": map[string]any{"Arn": getAtt(dlq)},
-				"RoleArn":          assertions.Match_AnyValue(),
-			}
-			if r.InputTemplate != "" {
-				paths := map[string]any{}
-				for k, v := range r.InputPaths {
-					paths[k] = v
-				}
-				target["InputTransformer"] = map[string]any{"InputPathsMap": assertions.Match_ObjectEquals(&paths), "InputTemplate": r.InputTemplate}
-				target["Input"] = assertions.Match_Absent()
-			} else {
-				target["Input"] = r.ConstantInput
-				target["InputTransformer"] = assertions.Match_Absent()
-			}
-			props := map[string]any{
-				"Name":    r.Name,
-				"State":   "ENABLED",
-				"Targets": []any{target},
-			}
-			if r.Pattern != nil {
-				var pattern map[string]any
-				if err := json.Unmarshal([]byte(r.PatternJSON()), &pattern); err != nil {
-					t.Fatal(err)
-				}
-				props["EventPattern"] = assertions.Match_ObjectEquals(&pattern)
-			} else {
-				props["EventPattern"] = assertions.Match_Absent()
-			}
-			if r.Schedule != "" {
-				props["ScheduleExpression"] = r.Schedule
-			}
-			if r.OnDefaultBus || r.Schedule != "" {
-				props["EventBusName"] = assertions.Match_Absent() // the default bus
-			} else {
-				props["EventBusName"] = ref(bus)
-			}
-			check(t, name+": rule "+r.Name, func() {
-				s.assert.HasResourceProperties(jsii.String("AWS::Events::Rule"), props)
+		for _, r := range orchestration.Rules {
+			check(t, name+": rule "+r.Name(prefix), func() {
+				s.assert.HasResourceProperties(jsii.String("AWS::Events::Rule"), ruleProps(t, s, r, bus, dlq))
 			})
 		}
 		// The target role may start reconcile, and nothing else.
@@ -169,6 +131,51 @@ func TestRules(t *testing.T) {
 			})
 		})
 	}
+}
+
+// ruleProps is what the template must say for one orchestration.Rule.
+func ruleProps(t *testing.T, s *synthesized, r orchestration.Rule, bus, dlq string) map[string]any {
+	tg := r.Target
+	machine := s.logicalID(t, "AWS::StepFunctions::StateMachine", "StateMachineName", orchestration.StateMachineName(s.cfg.Prefix, tg.StateMachine))
+	target := map[string]any{
+		"Id":               tg.ID,
+		"Arn":              ref(machine),
+		"RetryPolicy":      map[string]any{"MaximumRetryAttempts": tg.Retry.MaximumRetryAttempts, "MaximumEventAgeInSeconds": tg.Retry.MaximumEventAgeInSeconds},
+		"DeadLetterConfig": map[string]any{"Arn": getAtt(dlq)},
+		"RoleArn":          assertions.Match_AnyValue(),
+	}
+	if tg.InputTemplate != "" {
+		paths := map[string]any{}
+		for k, v := range tg.InputPaths {
+			paths[k] = v
+		}
+		target["InputTransformer"] = map[string]any{"InputPathsMap": assertions.Match_ObjectEquals(&paths), "InputTemplate": tg.InputTemplate}
+		target["Input"] = assertions.Match_Absent()
+	} else {
+		target["Input"] = tg.ConstantInput
+		target["InputTransformer"] = assertions.Match_Absent()
+	}
+	props := map[string]any{
+		"Name":         r.Name(s.cfg.Prefix),
+		"State":        "ENABLED",
+		"Targets":      []any{target},
+		"EventPattern": assertions.Match_Absent(),
+		"EventBusName": assertions.Match_Absent(), // the default bus
+	}
+	if r.Pattern != nil {
+		var pattern map[string]any
+		if err := json.Unmarshal([]byte(r.PatternJSON()), &pattern); err != nil {
+			t.Fatal(err)
+		}
+		props["EventPattern"] = assertions.Match_ObjectEquals(&pattern)
+	}
+	if r.Schedule != "" {
+		props["ScheduleExpression"] = r.Schedule
+	}
+	if !r.OnDefaultBus {
+		props["EventBusName"] = ref(bus)
+	}
+	return props
 }
 
 func TestDeadLetterQueue(t *testing.T) {
@@ -257,6 +264,52 @@ func TestNotificationTopic(t *testing.T) {
 				"Action": "lambda:InvokeFunction",
 			})
 		})
+		checkNoticeTopicIsOrchestrations(t, s, topic)
+	}
+}
+
+// checkNoticeTopicIsOrchestrations: the topic's subscriptions are
+// orchestration.NoticeTopic's subscribers, and the Allow statements of its
+// policy are NoticeTopic.Policy, no more and no fewer.
+func checkNoticeTopicIsOrchestrations(t *testing.T, s *synthesized, topic string) {
+	t.Helper()
+	var want, have []string
+	for _, fn := range orchestration.NoticeTopic.Subscribers {
+		want = append(want, "lambda "+flat(getAtt(s.logicalID(t, "AWS::Lambda::Function", "FunctionName", orchestration.FunctionName(s.cfg.Prefix, fn)))))
+	}
+	for _, sub := range s.resources("AWS::SNS::Subscription") {
+		if flat(sub["TopicArn"]) == flat(ref(topic)) {
+			have = append(have, fmt.Sprint(sub["Protocol"])+" "+flat(sub["Endpoint"]))
+		}
+	}
+	env := flatEnv(s.cfg)
+	env.TopicARN = flat(ref(topic))
+	policy, err := env.ExpandAll(orchestration.NoticeTopic.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range policy {
+		principal := flat(map[string]any{"Service": st.Principal.Service})
+		for _, k := range grantKeys(st.Actions, st.Resources, st.Conditions) {
+			want = append(want, principal+" "+k)
+		}
+	}
+	for id, p := range s.resources("AWS::SNS::TopicPolicy") {
+		if flat(list(p["Topics"])[0]) != flat(ref(topic)) {
+			continue
+		}
+		for _, st := range policyStatements(id, p["PolicyDocument"]) {
+			if st.effect == "Allow" {
+				for _, k := range grantKeys(st.actions, st.resources, st.conditions) {
+					have = append(have, flat(st.principal)+" "+k)
+				}
+			}
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(have)
+	if !slices.Equal(have, want) {
+		t.Errorf("%s: notice topic has\n  %s\norchestration.NoticeTopic has\n  %s", s.cfg.StackName, strings.Join(have, "\n  "), strings.Join(want, "\n  "))
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 
 	"github.com/ecprov/ecprov/internal/alarms"
 	"github.com/ecprov/ecprov/internal/awsclient"
+	"github.com/ecprov/ecprov/internal/contract"
 	"github.com/ecprov/ecprov/internal/execution"
 	"github.com/ecprov/ecprov/internal/orchestration"
 	"github.com/ecprov/ecprov/internal/profile"
@@ -99,22 +102,36 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
+// commandSession parses a command's flags (extra adds its own) and opens
+// its session; when it returns no session, code is the exit status.
+func commandSession(cmd string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (ctx context.Context, cancel context.CancelFunc, s *session, code int) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &awsFlags{}
+	f.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, nil, exitBadInput
+	}
+	ctx, cancel = signalContext()
+	if s, code = openSession(ctx, f, stdout, stderr); s == nil {
+		cancel()
+		return nil, nil, nil, code
+	}
+	return ctx, cancel, s, exitOK
+}
+
 // runStateMachine starts (or follows) one execution of name for the profile
 // and reports how it ended.
 func runStateMachine(args []string, stdout, stderr io.Writer, cmd, name string) int {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f awsFlags
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitBadInput
-	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	s, code := openSession(ctx, &f, stdout, stderr)
+	ctx, cancel, s, code := commandSession(cmd, args, stdout, stderr, nil)
 	if s == nil {
 		return code
 	}
+	defer cancel()
+	f := s.flags
 	smARN, err := s.locate(ctx, name)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -156,100 +173,101 @@ func runStateMachine(args []string, stdout, stderr io.Writer, cmd, name string) 
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "%s %s succeeded in %.1fs\n", cmd, s.p.Environment, elapsed)
-	printOutputs(stdout, res.Output)
+	printOutputs(stdout, name, res.Output)
 	return exitOK
 }
 
-func printOutputs(w io.Writer, raw json.RawMessage) {
-	var out map[string]any
-	if json.Unmarshal(raw, &out) != nil {
-		fmt.Fprintln(w, string(raw))
-		return
+// printOutputs prints a run's output: provision's as a table, teardown's
+// as JSON, anything that is not its contract as it came.
+func printOutputs(w io.Writer, stateMachine string, raw json.RawMessage) {
+	switch stateMachine {
+	case "provision":
+		var out contract.ProvisionOutputs
+		if json.Unmarshal(raw, &out) == nil {
+			printProvisionOutputs(w, out)
+			return
+		}
+	case "teardown":
+		var out contract.TeardownOutputs
+		if json.Unmarshal(raw, &out) == nil {
+			data, _ := json.MarshalIndent(out, "  ", "  ")
+			fmt.Fprintf(w, "  %s\n", data)
+			return
+		}
 	}
-	endpoint := func(v any) string {
-		m, _ := v.(map[string]any)
-		if m == nil {
+	fmt.Fprintln(w, string(raw))
+}
+
+func printProvisionOutputs(w io.Writer, out contract.ProvisionOutputs) {
+	endpoint := func(e *replicationgroup.Endpoint) string {
+		if e == nil {
 			return "-"
 		}
-		return fmt.Sprintf("%v:%v", m["address"], m["port"])
+		return fmt.Sprintf("%s:%d", e.Address, e.Port)
 	}
 	rows := [][2]string{
-		{"replication group", fmt.Sprint(out["replicationGroupId"])},
-		{"primary endpoint", endpoint(out["primaryEndpoint"])},
-		{"reader endpoint", endpoint(out["readerEndpoint"])},
-		{"port", fmt.Sprint(out["port"])},
-		{"current primary", fmt.Sprint(out["currentPrimary"])},
-		{"security groups", fmt.Sprint(out["securityGroupIds"])},
-		{"secret ARN", fmt.Sprint(out["secretArn"])},
-		{"secret version", fmt.Sprint(out["secretVersionId"])},
-		{"action", fmt.Sprint(out["action"])},
-	}
-	if _, ok := out["primaryEndpoint"]; !ok {
-		data, _ := json.MarshalIndent(out, "  ", "  ")
-		fmt.Fprintf(w, "  %s\n", data)
-		return
+		{"replication group", out.ReplicationGroupID},
+		{"primary endpoint", endpoint(out.PrimaryEndpoint)},
+		{"reader endpoint", endpoint(out.ReaderEndpoint)},
+		{"port", fmt.Sprint(out.Port)},
+		{"current primary", out.CurrentPrimary},
+		{"security groups", fmt.Sprint(out.SecurityGroupIDs)},
+		{"secret ARN", out.SecretARN},
+		{"secret version", out.SecretVersionID},
+		{"action", out.Action},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "  %-18s %s\n", r[0], r[1])
 	}
-	names, _ := out["alarmNames"].([]any)
-	fmt.Fprintf(w, "  %-18s %d\n", "alarms", len(names))
-	for _, n := range names {
-		fmt.Fprintf(w, "    %v\n", n)
+	fmt.Fprintf(w, "  %-18s %d\n", "alarms", len(out.AlarmNames))
+	for _, n := range out.AlarmNames {
+		fmt.Fprintf(w, "    %s\n", n)
 	}
 }
 
 func statusCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f awsFlags
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitBadInput
-	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	s, code := openSession(ctx, &f, stdout, stderr)
+	ctx, cancel, s, code := commandSession("status", args, stdout, stderr, nil)
 	if s == nil {
 		return code
 	}
-	st := map[string]any{"environment": s.p.Environment, "replicationGroupId": s.p.ReplicationGroupID}
-	ec := elasticache.NewFromConfig(s.cfg)
-	g, err := replicationgroup.FindByID(ctx, ec, s.p.ReplicationGroupID)
-	if err != nil {
-		st["group"] = err.Error()
-	} else {
-		st["status"] = aws.ToString(g.Status)
-		st["topology"] = replicationgroup.TopologyOf(g)
+	defer cancel()
+	st := s.readStatus(ctx)
+	if s.flags.output == "json" {
+		data, _ := json.MarshalIndent(st, "", "  ")
+		fmt.Fprintln(stdout, string(data))
+		return exitOK
 	}
-	sm := secretsmanager.NewFromConfig(s.cfg)
-	if d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.p.SecretName)}); err != nil {
-		st["secret"] = "not found"
+	printStatus(stdout, st)
+	return exitOK
+}
+
+// readStatus reads the group, the endpoint secret, the alarms and the
+// recent executions; what cannot be read is left out or says why.
+func (s *session) readStatus(ctx context.Context) contract.StatusView {
+	st := contract.StatusView{Environment: s.p.Environment, ReplicationGroupID: s.p.ReplicationGroupID, RecentExecutions: map[string][]string{}}
+	g, err := replicationgroup.FindByID(ctx, elasticache.NewFromConfig(s.cfg), s.p.ReplicationGroupID)
+	if err != nil {
+		st.Group = err.Error()
 	} else {
-		sec := map[string]any{"arn": aws.ToString(d.ARN)}
+		t := replicationgroup.TopologyOf(g)
+		st.Status, st.Topology = aws.ToString(g.Status), &t
+	}
+	if d, err := secretsmanager.NewFromConfig(s.cfg).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.p.SecretName)}); err == nil {
+		st.Secret = contract.SecretView{Found: true, ARN: aws.ToString(d.ARN), Versions: len(d.VersionIdsToStages), ScheduledForDeletion: d.DeletedDate}
 		for v, stages := range d.VersionIdsToStages {
-			for _, stage := range stages {
-				if stage == "AWSCURRENT" {
-					sec["currentVersion"] = v
-				}
+			if slices.Contains(stages, "AWSCURRENT") {
+				st.Secret.CurrentVersion = v
 			}
 		}
-		sec["versions"] = len(d.VersionIdsToStages)
-		if d.DeletedDate != nil {
-			sec["scheduledForDeletion"] = d.DeletedDate
-		}
-		st["secret"] = sec
 	}
 	cw := cloudwatch.NewFromConfig(s.cfg)
 	if out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String(alarms.Prefix(s.p.ReplicationGroupID))}); err == nil {
-		states := map[string]string{}
+		st.Alarms = map[string]string{}
 		for _, a := range out.MetricAlarms {
-			states[aws.ToString(a.AlarmName)] = string(a.StateValue)
+			st.Alarms[aws.ToString(a.AlarmName)] = string(a.StateValue)
 		}
-		st["alarms"] = states
 	}
-	recent := map[string][]string{}
-	for _, name := range []string{"provision", "reconcile", "teardown"} {
+	for _, name := range statusMachines {
 		arn, err := s.locate(ctx, name)
 		if err != nil {
 			continue
@@ -259,27 +277,20 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		for _, e := range items {
-			recent[name] = append(recent[name], fmt.Sprintf("%s %s %s", aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), e.Status, aws.ToString(e.Name)))
+			st.RecentExecutions[name] = append(st.RecentExecutions[name], fmt.Sprintf("%s %s %s", aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), e.Status, aws.ToString(e.Name)))
 		}
 	}
-	st["recentExecutions"] = recent
-	if f.output == "json" {
-		data, _ := json.MarshalIndent(st, "", "  ")
-		fmt.Fprintln(stdout, string(data))
-		return exitOK
-	}
-	printStatus(stdout, st)
-	return exitOK
+	return st
 }
 
-func printStatus(w io.Writer, st map[string]any) {
-	fmt.Fprintf(w, "environment        %v\nreplication group  %v", st["environment"], st["replicationGroupId"])
-	if s, ok := st["status"]; ok {
-		fmt.Fprintf(w, " (%v)\n", s)
-	} else {
-		fmt.Fprintf(w, ": %v\n", st["group"])
-	}
-	if t, ok := st["topology"].(replicationgroup.Topology); ok {
+// statusMachines are the state machines whose recent executions the status
+// shows, in this order.
+var statusMachines = []string{"provision", "reconcile", "teardown"}
+
+func printStatus(w io.Writer, st contract.StatusView) {
+	fmt.Fprintf(w, "environment        %s\nreplication group  %s", st.Environment, st.ReplicationGroupID)
+	if t := st.Topology; t != nil {
+		fmt.Fprintf(w, " (%s)\n", st.Status)
 		if t.PrimaryEndpoint != nil {
 			fmt.Fprintf(w, "primary endpoint   %s:%d\n", t.PrimaryEndpoint.Address, t.PrimaryEndpoint.Port)
 		}
@@ -290,47 +301,40 @@ func printStatus(w io.Writer, st map[string]any) {
 		for _, m := range t.Members {
 			fmt.Fprintf(w, "  %-24s %-8s %s\n", m.CacheClusterID, m.Role, m.AvailabilityZone)
 		}
+	} else {
+		fmt.Fprintf(w, ": %s\n", st.Group)
 	}
-	switch sec := st["secret"].(type) {
-	case map[string]any:
-		fmt.Fprintf(w, "secret             %v\n  current version  %v (%v versions)\n", sec["arn"], sec["currentVersion"], sec["versions"])
-		if d, ok := sec["scheduledForDeletion"]; ok {
-			fmt.Fprintf(w, "  scheduled for deletion on %v\n", d)
+	if sec := st.Secret; sec.Found {
+		fmt.Fprintf(w, "secret             %s\n  current version  %s (%d versions)\n", sec.ARN, sec.CurrentVersion, sec.Versions)
+		if sec.ScheduledForDeletion != nil {
+			fmt.Fprintf(w, "  scheduled for deletion on %v\n", sec.ScheduledForDeletion)
 		}
-	default:
-		fmt.Fprintf(w, "secret             %v\n", sec)
+	} else {
+		fmt.Fprintf(w, "secret             not found\n")
 	}
-	if al, ok := st["alarms"].(map[string]string); ok {
-		fmt.Fprintf(w, "alarms             %d\n", len(al))
-		for _, name := range sortedKeys(al) {
-			fmt.Fprintf(w, "  %-70s %s\n", name, al[name])
+	if st.Alarms != nil {
+		fmt.Fprintf(w, "alarms             %d\n", len(st.Alarms))
+		for _, name := range slices.Sorted(maps.Keys(st.Alarms)) {
+			fmt.Fprintf(w, "  %-70s %s\n", name, st.Alarms[name])
 		}
 	}
-	if rec, ok := st["recentExecutions"].(map[string][]string); ok {
-		fmt.Fprintln(w, "recent executions")
-		for _, sm := range []string{"provision", "reconcile", "teardown"} {
-			for _, e := range rec[sm] {
-				fmt.Fprintf(w, "  %-10s %s\n", sm, e)
-			}
+	fmt.Fprintln(w, "recent executions")
+	for _, sm := range statusMachines {
+		for _, e := range st.RecentExecutions[sm] {
+			fmt.Fprintf(w, "  %-10s %s\n", sm, e)
 		}
 	}
 }
 
 func failoverCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f awsFlags
-	f.register(fs)
-	wait := fs.Duration("wait", 5*time.Minute, "how long to follow the reconcile that the failover triggers")
-	if err := fs.Parse(args); err != nil {
-		return exitBadInput
-	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	s, code := openSession(ctx, &f, stdout, stderr)
+	var wait time.Duration
+	ctx, cancel, s, code := commandSession("failover", args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&wait, "wait", 5*time.Minute, "how long to follow the reconcile that the failover triggers")
+	})
 	if s == nil {
 		return code
 	}
+	defer cancel()
 	ec := elasticache.NewFromConfig(s.cfg)
 	g, err := replicationgroup.FindByID(ctx, ec, s.p.ReplicationGroupID)
 	if err != nil {
@@ -349,7 +353,7 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "failover %s: TestFailover called; primary was %s\n", s.p.Environment, before)
-	deadline := time.Now().Add(*wait)
+	deadline := time.Now().Add(wait)
 	followed := map[string]bool{}
 	for time.Now().Before(deadline) {
 		items, err := execution.Recent(ctx, s.sfn, reconcileARN, 20)
@@ -370,19 +374,14 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, err)
 				return exitFailure
 			}
-			var results []struct {
-				CurrentPrimary   string            `json:"currentPrimary"`
-				SecretChanged    bool              `json:"secretChanged"`
-				Input            map[string]any    `json:"input"`
-				SettingsRepaired []json.RawMessage `json:"settingsRepaired"`
-			}
+			var results []contract.ReconcileSummary
 			if res.Status != "SUCCEEDED" {
 				fmt.Fprintf(stdout, "reconcile %s: %s %s: %s\n", aws.ToString(e.Name), res.Status, res.Error, execution.Message(res.Cause))
 			}
 			if json.Unmarshal(res.Output, &results) == nil {
 				for _, r := range results {
-					fmt.Fprintf(stdout, "reconcile %s (trigger %v): current primary %s, secret changed %v, settings repaired %d\n",
-						aws.ToString(e.Name), r.Input["trigger"], r.CurrentPrimary, r.SecretChanged, len(r.SettingsRepaired))
+					fmt.Fprintf(stdout, "reconcile %s (trigger %s): current primary %s, secret changed %v, settings repaired %d\n",
+						aws.ToString(e.Name), r.Input.Trigger, r.CurrentPrimary, r.SecretChanged, len(r.SettingsRepaired))
 					if r.CurrentPrimary != "" && r.CurrentPrimary != before {
 						fmt.Fprintf(stdout, "failover %s: primary is now %s; the secret names it\n", s.p.Environment, r.CurrentPrimary)
 						return exitOK
@@ -396,6 +395,6 @@ func failoverCmd(args []string, stdout, stderr io.Writer) int {
 		case <-time.After(s.pollEvery()):
 		}
 	}
-	fmt.Fprintf(stderr, "failover %s: no reconcile named a new primary within %s\n", s.p.Environment, *wait)
+	fmt.Fprintf(stderr, "failover %s: no reconcile named a new primary within %s\n", s.p.Environment, wait)
 	return exitFailure
 }

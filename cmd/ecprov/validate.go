@@ -48,15 +48,6 @@ func (f *profileFlags) load() (*profile.Profile, string, error) {
 	return p, path, err
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func available(dir string) []string {
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	out := []string{}

@@ -59,22 +59,17 @@ func (svc *Service) startDelivery(a *accepted, ruleName, ruleARN string, t *targ
 	if t.spec.DeadLetterConfig != nil {
 		d.DeadLetterARN = t.spec.DeadLetterConfig.Arn
 	}
-	svc.deliveries.Begin()
-	if svc.ctx.Err() != nil {
-		d.Errors = []string{"the emulator is shut down"}
-		svc.deliveries.End(d)
-		return
-	}
-	svc.wg.Add(1)
-	go func() {
-		defer svc.wg.Done()
+	svc.deliveries.Go(svc.ctx, &svc.wg, func() Delivery {
 		svc.deliver(&d, a, t)
 		d.Finished = svc.opts.Now().UTC()
 		if d.Succeeded {
 			d.DeadLetterARN = ""
 		}
-		svc.deliveries.End(d)
-	}()
+		return d
+	}, func() Delivery {
+		d.Errors = []string{delivery.NotStartedMessage}
+		return d
+	})
 }
 
 func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
@@ -97,43 +92,22 @@ func (svc *Service) deliver(d *Delivery, a *accepted, t *target) {
 	}
 	d.Input = input
 
-	attempts := 1 + svc.opts.DefaultRetries
+	policy := delivery.Policy{
+		Attempts: 1 + svc.opts.DefaultRetries, Backoff: svc.opts.RetryBackoff, Now: svc.opts.Now,
+		Log: log, What: "event", FailAttrs: []any{"deadLetterArn", d.DeadLetterARN},
+	}
 	maxAge := 24 * time.Hour
 	if rp := t.spec.RetryPolicy; rp != nil {
 		if rp.MaximumRetryAttempts != nil {
-			attempts = 1 + *rp.MaximumRetryAttempts
+			policy.Attempts = 1 + *rp.MaximumRetryAttempts
 		}
 		if rp.MaximumEventAgeInSeconds != nil {
 			maxAge = time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second
 		}
 	}
-	backoff := svc.opts.RetryBackoff
-	for {
-		d.Attempts++
-		err := svc.invoke(svc.ctx, d.TargetARN, input)
-		if err == nil {
-			d.Succeeded = true
-			log.Info("event delivered", "attempts", d.Attempts)
-			return
-		}
-		d.Errors = append(d.Errors, err.Error())
-		stop := delivery.IsPermanent(err) || d.Attempts >= attempts ||
-			svc.opts.Now().Sub(a.ingestion)+backoff > maxAge
-		if stop {
-			log.Warn("event delivery failed", "attempts", d.Attempts, "err", err, "deadLetterArn", d.DeadLetterARN)
-			return
-		}
-		log.Info("event delivery failed; retrying", "attempt", d.Attempts, "err", err, "backoff", backoff)
-		timer := time.NewTimer(backoff)
-		select {
-		case <-timer.C:
-		case <-svc.ctx.Done():
-			timer.Stop()
-			d.Errors = append(d.Errors, "emulator shut down before the next retry")
-			return
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
+	policy.Deadline = a.ingestion.Add(maxAge)
+	out := delivery.Retry(svc.ctx, policy, func(ctx context.Context) error { return svc.invoke(ctx, d.TargetARN, input) })
+	d.Attempts, d.Succeeded, d.Errors = out.Attempts, out.Succeeded, append(d.Errors, out.Errors...)
 }
 
 // invoke sends input to a target by the kind of its ARN.

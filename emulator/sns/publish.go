@@ -240,19 +240,14 @@ func (svc *Service) Drain(ctx context.Context) error { return svc.deliveries.Dra
 func (svc *Service) startDelivery(m *publication, s subscription) {
 	d := Delivery{MessageID: m.id, TopicARN: m.topicARN, SubscriptionARN: s.arn, Protocol: s.protocol,
 		Endpoint: s.endpoint, Started: svc.opts.Now().UTC()}
-	svc.deliveries.Begin()
-	if svc.ctx.Err() != nil {
-		d.Errors = []string{"the emulator is shut down"}
-		svc.deliveries.End(d)
-		return
-	}
-	svc.wg.Add(1)
-	go func() {
-		defer svc.wg.Done()
+	svc.deliveries.Go(svc.ctx, &svc.wg, func() Delivery {
 		svc.deliver(&d, m, s)
 		d.Finished = svc.opts.Now().UTC()
-		svc.deliveries.End(d)
-	}()
+		return d
+	}, func() Delivery {
+		d.Errors = []string{delivery.NotStartedMessage}
+		return d
+	})
 }
 
 func (svc *Service) deliver(d *Delivery, m *publication, s subscription) {
@@ -274,31 +269,9 @@ func (svc *Service) deliver(d *Delivery, m *publication, s subscription) {
 		log.Warn("message not delivered: no LambdaInvoker")
 		return
 	}
-	backoff := svc.opts.RetryBackoff
-	for {
-		d.Attempts++
-		err := svc.opts.Lambda.InvokeLambda(svc.ctx, s.endpoint, payload)
-		if err == nil {
-			d.Succeeded = true
-			log.Info("message delivered", "attempts", d.Attempts)
-			return
-		}
-		d.Errors = append(d.Errors, err.Error())
-		if delivery.IsPermanent(err) || d.Attempts > svc.opts.Retries {
-			log.Warn("message delivery failed", "attempts", d.Attempts, "err", err)
-			return
-		}
-		log.Info("message delivery failed; retrying", "attempt", d.Attempts, "err", err, "backoff", backoff)
-		timer := time.NewTimer(backoff)
-		select {
-		case <-timer.C:
-		case <-svc.ctx.Done():
-			timer.Stop()
-			d.Errors = append(d.Errors, "emulator shut down before the next retry")
-			return
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
+	policy := delivery.Policy{Attempts: 1 + svc.opts.Retries, Backoff: svc.opts.RetryBackoff, Log: log, What: "message"}
+	out := delivery.Retry(svc.ctx, policy, func(ctx context.Context) error { return svc.opts.Lambda.InvokeLambda(ctx, s.endpoint, payload) })
+	d.Attempts, d.Succeeded, d.Errors = out.Attempts, out.Succeeded, append(d.Errors, out.Errors...)
 }
 
 // marshal is json.Marshal without escaping <, > and &, which SNS leaves

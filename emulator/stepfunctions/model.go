@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -241,29 +240,6 @@ func checkName(what, name string) error {
 		return clientError("InvalidName", "Invalid Name: '%s' (%s names are 1-80 letters, digits, hyphens and underscores)", name, what)
 	}
 	return nil
-}
-
-// placeholderRE matches the ${Name} placeholders of DefinitionSubstitutions.
-var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
-
-// Substitute replaces ${Name} placeholders in a definition, as CDK's
-// DefinitionSubstitutions do, and fails on a placeholder it has no value
-// for.
-func Substitute(definition string, substitutions map[string]string) (string, error) {
-	var missing []string
-	out := placeholderRE.ReplaceAllStringFunc(definition, func(m string) string {
-		key := m[2 : len(m)-1]
-		if v, ok := substitutions[key]; ok {
-			return v
-		}
-		missing = append(missing, m)
-		return m
-	})
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return "", fmt.Errorf("definition has placeholders with no substitution: %s", strings.Join(slices.Compact(missing), ", "))
-	}
-	return out, nil
 }
 
 // checkDefinitionShape does the checks that need no interpreter; the

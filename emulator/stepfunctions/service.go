@@ -28,6 +28,7 @@ import (
 	"github.com/ecprov/ecprov/emulator/protocol/awsjson"
 	"github.com/ecprov/ecprov/emulator/server"
 	"github.com/ecprov/ecprov/internal/apimodel"
+	"github.com/ecprov/ecprov/internal/orchestration"
 )
 
 // apiModel is botocore's stepfunctions 2016-11-23 model, trimmed to the
@@ -204,10 +205,10 @@ func (s *Service) SetLambdaEndpoint(url string) {
 
 // CreateStateMachine creates (or, with the same definition, finds) a
 // STANDARD state machine from an ASL definition whose ${Name} placeholders
-// are replaced from substitutions, as CDK's DefinitionSubstitutions do. It
-// returns the state machine's ARN.
+// are replaced from substitutions by orchestration.Render, as the CDK app's
+// DefinitionSubstitutions are. It returns the state machine's ARN.
 func (s *Service) CreateStateMachine(name, definition string, substitutions map[string]string) (string, error) {
-	def, err := Substitute(definition, substitutions)
+	def, err := orchestration.Render(definition, substitutions)
 	if err != nil {
 		return "", fmt.Errorf("state machine %s: %w", name, err)
 	}

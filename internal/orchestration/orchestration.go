@@ -1,21 +1,25 @@
 // Package orchestration is the one definition of what ecprov deploys: the
-// functions, the state machines with their substitutions, the event bus, the
-// rules with their patterns and targets, and the notification topic. The CDK
-// app (infra/) and the local emulator both read it, so the two cannot drift.
+// functions (orchestration.go) and what each may do (permissions.go), the
+// state machines with their substitutions, the event bus, the rules with
+// their patterns, targets and retry policies (rules.go), and the notice
+// topic with its subscription and access policy (topic.go). The CDK app
+// (infra/) and the local emulator (emulator/orchestration.go) only
+// translate these values into CloudFormation resources and API calls, so
+// the two cannot drift; each has a test that compares what it deployed
+// with this package.
 package orchestration
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecprov/ecprov/internal/awsclient"
-	"github.com/ecprov/ecprov/internal/eventbus"
 )
 
 // Function is one Lambda function, built from functions/<Name>.
@@ -41,6 +45,15 @@ var Functions = []Function{
 	{Name: "teardown", Description: "delete one kind of resource per call", MemoryMB: 128, Timeout: 60 * time.Second, Placeholder: "TeardownFunctionArn"},
 	{Name: "events", Description: "put an ecprov event on the project bus", MemoryMB: 128, Timeout: 15 * time.Second, Placeholder: "EventsFunctionArn", NeedsBus: true},
 	{Name: "failoverrelay", Description: "relay ElastiCache SNS notices to the project bus", MemoryMB: 128, Timeout: 15 * time.Second, NeedsBus: true},
+}
+
+// FunctionByName finds one of Functions.
+func FunctionByName(name string) (Function, bool) {
+	i := slices.IndexFunc(Functions, func(f Function) bool { return f.Name == name })
+	if i < 0 {
+		return Function{}, false
+	}
+	return Functions[i], true
 }
 
 // StateMachine is one ASL file in statemachine/.
@@ -82,27 +95,29 @@ func Substitutions(functionARN func(fn string) string, bus string) map[string]st
 
 var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
 
-// Placeholders lists the ${...} names a definition uses.
+// Placeholders lists the ${...} names a definition uses, sorted.
 func Placeholders(definition string) []string {
 	seen := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(definition, -1) {
 		seen[m[1]] = true
 	}
-	out := make([]string, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
-// Render substitutes a definition as CDK's DefinitionSubstitutions do, and
-// fails on a placeholder with no value.
+// Render substitutes ${Name} placeholders as CDK's DefinitionSubstitutions
+// do, and fails on every placeholder with no value. It fills the state
+// machine definitions here and in the emulator, and the ARN patterns and
+// condition values of the policies (Env.Expand). Substituted values are
+// not scanned again, so a value may itself contain "${" (CDK tokens do).
 func Render(definition string, subs map[string]string) (string, error) {
+	var missing []string
 	for _, name := range Placeholders(definition) {
 		if _, ok := subs[name]; !ok {
-			return "", fmt.Errorf("placeholder ${%s} has no substitution", name)
+			missing = append(missing, "${"+name+"}")
 		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("placeholders with no substitution: %s", strings.Join(missing, ", "))
 	}
 	return placeholder.ReplaceAllStringFunc(definition, func(m string) string {
 		return subs[m[2:len(m)-1]]
@@ -116,78 +131,6 @@ func ReadDefinition(root string, sm StateMachine) (string, error) {
 		return "", fmt.Errorf("read state machine %s: %w", sm.Name, err)
 	}
 	return string(data), nil
-}
-
-// Rule is one EventBridge rule; its target is the reconcile state machine.
-type Rule struct {
-	Name        string
-	Description string
-	// OnDefaultBus: the rule lives on the account's default bus (CloudTrail
-	// events arrive there), not on the project's bus.
-	OnDefaultBus bool
-	Pattern      map[string]any // nil for a scheduled rule
-	Schedule     string
-	// InputPaths and InputTemplate form the target's input transformer; a
-	// scheduled rule uses ConstantInput instead.
-	InputPaths    map[string]string
-	InputTemplate string
-	ConstantInput string
-}
-
-// ReconcileSchedule is how often every managed group is reconciled, because
-// event delivery is best effort.
-const ReconcileSchedule = "rate(1 hour)"
-
-// Rules are the rules that start reconcile.
-func Rules(prefix string) []Rule {
-	return []Rule{
-		{
-			Name:        prefix + "-failover-notice",
-			Description: "ElastiCache notices relayed from SNS by failoverrelay: reconcile the group",
-			Pattern: map[string]any{
-				"source":      []string{eventbus.NoticeSource},
-				"detail-type": []string{eventbus.Notice},
-				"detail": map[string]any{"event": []any{
-					map[string]string{"prefix": "ElastiCache:Failover"},
-					"ElastiCache:CacheClusterRecoveryComplete",
-					"ElastiCache:ReplicationGroupScalingComplete",
-					"ElastiCache:CacheNodeReplaceComplete",
-				}},
-			},
-			InputPaths:    map[string]string{"group": "$.detail.replicationGroupId", "event": "$.detail.event"},
-			InputTemplate: `{"replicationGroupId": <group>, "trigger": <event>}`,
-		},
-		{
-			Name:         prefix + "-testfailover-cloudtrail",
-			Description:  "The TestFailover API call, as CloudTrail records it on the default bus: reconcile the group",
-			OnDefaultBus: true,
-			Pattern: map[string]any{
-				"source":      []string{"aws.elasticache"},
-				"detail-type": []string{"AWS API Call via CloudTrail"},
-				"detail": map[string]any{
-					"eventSource": []string{"elasticache.amazonaws.com"},
-					"eventName":   []string{"TestFailover"},
-				},
-			},
-			InputPaths:    map[string]string{"group": "$.detail.requestParameters.replicationGroupId"},
-			InputTemplate: `{"replicationGroupId": <group>, "trigger": "TestFailover"}`,
-		},
-		{
-			Name:          prefix + "-reconcile-schedule",
-			Description:   "Reconcile every managed group periodically; event delivery is best effort",
-			Schedule:      ReconcileSchedule,
-			ConstantInput: `{"all": true, "trigger": "schedule"}`,
-		},
-	}
-}
-
-// PatternJSON is the rule's event pattern as EventBridge takes it.
-func (r Rule) PatternJSON() string {
-	if r.Pattern == nil {
-		return ""
-	}
-	data, _ := json.Marshal(r.Pattern) // maps of strings and slices always marshal
-	return string(data)
 }
 
 // EventBusEnv is passed to the functions with NeedsBus.

@@ -76,13 +76,14 @@ func checkStates(t *testing.T, where string, states map[string]any) {
 	}
 }
 
-func TestRulePatternsAreJSON(t *testing.T) {
-	for _, r := range Rules("ecprov") {
-		if (r.Pattern == nil) == (r.Schedule == "") {
-			t.Errorf("%s: needs exactly one of a pattern and a schedule", r.Name)
-		}
-		if p := r.PatternJSON(); p != "" && !json.Valid([]byte(p)) {
-			t.Errorf("%s: pattern is not JSON", r.Name)
-		}
+func TestRenderNamesEveryMissingPlaceholder(t *testing.T) {
+	_, err := Render(`{"A": "${One}", "B": "${Two}", "C": "${Three}"}`, map[string]string{"Two": "2"})
+	if err == nil || !strings.Contains(err.Error(), "${One}, ${Three}") {
+		t.Fatalf("Render with two missing placeholders: %v", err)
+	}
+	// A value is not scanned again: CDK tokens look like placeholders.
+	got, err := Render("arn:${Partition}:x", map[string]string{"Partition": "${Token[AWS.Partition.1]}"})
+	if err != nil || got != "arn:${Token[AWS.Partition.1]}:x" {
+		t.Fatalf("Render = %q, %v", got, err)
 	}
 }
